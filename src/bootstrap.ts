@@ -1,0 +1,39 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import cookieParser from 'cookie-parser';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { AppConfig } from './config/app-config';
+
+/** Request body limit: OAuth forms and MCP JSON-RPC messages are small. */
+const BODY_LIMIT = '256kb';
+
+/**
+ * Creates the configured application (not yet listening). Used by main.ts and by
+ * the e2e suite, so tests run exactly what production runs.
+ */
+export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', config.trustProxy);
+  app.disable('x-powered-by');
+  // Pages set their own, stricter CSP (the consent page); JSON endpoints need none beyond helmet's defaults.
+  app.use(helmet({ contentSecurityPolicy: false, crossOriginResourcePolicy: false }));
+  app.use(cookieParser());
+  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
+  app.enableShutdownHooks();
+  return app;
+}
+
+/** Starts listening on the configured port; resolves to the bound port. */
+export async function listen(app: INestApplication, port: number): Promise<number> {
+  await app.listen(port);
+  const address = app.getHttpServer().address();
+  return typeof address === 'object' && address ? address.port : port;
+}

@@ -1,0 +1,60 @@
+/**
+ * The validated, typed configuration of the service. Built once at start from the
+ * environment (see env.dto.ts); every other part of the code injects this instead
+ * of reading process.env.
+ */
+export type NodeEnv = 'development' | 'production' | 'test';
+
+export interface EntraUpstreamConfig {
+  /** `embedded-emulator` when AUTH_TENANT_ID is unset outside production. */
+  mode: 'tenant' | 'embedded-emulator';
+  /** Entra tenant id (GUID). In emulator mode, the emulator's fixed tenant id. */
+  tenantId: string;
+  clientId: string;
+  clientSecret?: string;
+  /** Origin of the authority, e.g. `https://login.microsoftonline.com` or `http://localhost:8001`. */
+  authorityOrigin: string;
+  /** `${authorityOrigin}/${tenantId}/v2.0` */
+  issuer: string;
+  redirectUri: string;
+}
+
+export interface RateLimitConfig {
+  /** Requests allowed per window and client IP. */
+  limit: number;
+  windowSeconds: number;
+}
+
+export class AppConfig {
+  nodeEnv!: NodeEnv;
+  isProduction!: boolean;
+  port!: number;
+  /** Public base URL without trailing slash, e.g. `https://mcp.example.com`. */
+  serverUrl!: string;
+  /** `new URL(serverUrl).origin`: issuer and resource identifier. */
+  serverOrigin!: string;
+  entra!: EntraUpstreamConfig;
+  /** Base64url/hex decoded signing key material (>= 32 bytes). */
+  signingKey!: Buffer;
+  signingKeyPrevious?: Buffer;
+  dataDir!: string;
+  redisUrl?: string;
+  graphBaseUrl!: string;
+  /** Port of the embedded Entra emulator (emulator mode only). */
+  emulatorPort!: number;
+  /** Value for Express `trust proxy` (boolean, hop count, or a list of addresses). */
+  trustProxy!: boolean | number | string;
+  accessTokenTtlSeconds!: number;
+  refreshTokenTtlDays!: number;
+  grantMaxLifetimeDays!: number;
+  refreshGraceSeconds!: number;
+  clientRegistrationTtlDays!: number;
+  mcpSessionIdleSeconds!: number;
+  rateLimits!: {
+    register: RateLimitConfig;
+    authorize: RateLimitConfig;
+    token: RateLimitConfig;
+    revoke: RateLimitConfig;
+  };
+  logLevel!: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}

@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from '../entra-emulator/emulator.constants';
+import { AppConfig, EntraUpstreamConfig, NodeEnv } from './app-config';
+import { EnvDto } from './env.dto';
+
+export type Environment = Record<string, string | undefined>;
+
+/** Thrown when the environment is invalid; `problems` holds one readable line per bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Numbers arrive as validated decimal strings. */
+function num(value: string | undefined, fallback: number): number {
+  return value === undefined ? fallback : Number(value);
+}
+
+const DEV_KEY_FILE = 'signing-key';
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Decodes a key given as hex (even length, 64+ chars) or base64url. */
+export function decodeKey(value: string): Buffer {
+  return /^([0-9a-fA-F]{2}){32,}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64url');
+}
+
+function blankToUndefined(env: Environment): Environment {
+  const out: Environment = {};
+  for (const [k, v] of Object.entries(env)) out[k] = v === undefined || v.trim() === '' ? undefined : v.trim();
+  return out;
+}
+
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+/** The dev-only signing key: generated once, kept in DATA_DIR with mode 0600 so restarts keep sessions. */
+function loadOrCreateDevKey(dataDir: string): Buffer {
+  const file = join(dataDir, DEV_KEY_FILE);
+  if (existsSync(file)) return decodeKey(readFileSync(file, 'utf8').trim());
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, `${key.toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return key;
+}
+
+function authorityOrigin(value: string, isProduction: boolean, problems: string[]): string {
+  const origin = /^https?:\/\//i.test(value) ? new URL(value).origin : `https://${value.toLowerCase()}`;
+  const url = new URL(origin);
+  if (url.protocol === 'http:' && (isProduction || !LOOPBACK_HOSTS.has(url.hostname))) {
+    problems.push(
+      `AUTH_AUTHORITY: http is only allowed for a loopback emulator outside production (got "${value}"); for example AUTH_AUTHORITY=login.microsoftonline.com`,
+    );
+  }
+  return origin;
+}
+
+/**
+ * Validates the environment and builds the typed configuration. Collects every
+ * problem before failing, so one start shows them all.
+ */
+export function loadConfig(rawEnv: Environment): AppConfig {
+  const env = blankToUndefined(rawEnv);
+  const dto = plainToInstance(EnvDto, env, { enableImplicitConversion: false });
+  const problems = validateSync(dto, { skipMissingProperties: false }).flatMap((e) =>
+    Object.values(e.constraints ?? {}).slice(0, 1),
+  );
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const nodeEnv = (dto.NODE_ENV ?? 'development') as NodeEnv;
+  const isProduction = nodeEnv === 'production';
+  const port = num(dto.PORT, 8000);
+  const serverUrl = (dto.SERVER_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
+  const serverOrigin = new URL(serverUrl).origin;
+
+  if (isProduction) {
+    if (!dto.AUTH_TENANT_ID) problems.push('AUTH_TENANT_ID: required in production (the embedded Entra emulator never runs there); for example AUTH_TENANT_ID=72f988bf-86f1-41af-91ab-2d7cd011db47');
+    if (!dto.AUTH_CLIENT_ID) problems.push('AUTH_CLIENT_ID: required in production; for example AUTH_CLIENT_ID=00000000-1111-2222-3333-444444444444');
+    if (!dto.AUTH_SIGNING_KEY) problems.push('AUTH_SIGNING_KEY: required in production; for example AUTH_SIGNING_KEY=$(openssl rand -hex 32)');
+    if (!serverUrl.startsWith('https://')) problems.push(`SERVER_URL: must be https in production (got "${serverUrl}"); for example SERVER_URL=https://mcp.example.com`);
+  } else if (dto.AUTH_TENANT_ID && !dto.AUTH_CLIENT_ID) {
+    problems.push('AUTH_CLIENT_ID: required when AUTH_TENANT_ID is set; for example AUTH_CLIENT_ID=00000000-1111-2222-3333-444444444444');
+  } else if (!dto.AUTH_TENANT_ID && dto.AUTH_CLIENT_ID) {
+    problems.push('AUTH_TENANT_ID: required when AUTH_CLIENT_ID is set (leave both unset for the embedded emulator); for example AUTH_TENANT_ID=72f988bf-86f1-41af-91ab-2d7cd011db47');
+  }
+
+  const emulatorPort = num(dto.EMULATOR_PORT, port === 0 ? 0 : port + 1);
+  const useEmulator = !dto.AUTH_TENANT_ID && !isProduction;
+  const origin = useEmulator
+    ? `http://localhost:${emulatorPort}`
+    : authorityOrigin(dto.AUTH_AUTHORITY ?? 'login.microsoftonline.com', isProduction, problems);
+  const tenantId = useEmulator ? EMULATOR_TENANT_ID : (dto.AUTH_TENANT_ID ?? '');
+  const entra: EntraUpstreamConfig = {
+    mode: useEmulator ? 'embedded-emulator' : 'tenant',
+    tenantId,
+    clientId: useEmulator ? EMULATOR_CLIENT_ID : (dto.AUTH_CLIENT_ID ?? ''),
+    clientSecret: useEmulator ? undefined : dto.AUTH_CLIENT_SECRET,
+    authorityOrigin: origin,
+    issuer: `${origin}/${tenantId}/v2.0`,
+    redirectUri: dto.AUTH_REDIRECT_URI ?? `${serverOrigin}/auth/callback`,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDirRaw = dto.DATA_DIR ?? './data';
+  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(process.cwd(), dataDirRaw);
+  const signingKey = dto.AUTH_SIGNING_KEY ? decodeKey(dto.AUTH_SIGNING_KEY) : loadOrCreateDevKey(dataDir);
+  const perMinute = (limit: number) => ({ limit, windowSeconds: 60 });
+
+  const config = new AppConfig();
+  Object.assign(config, {
+    nodeEnv,
+    isProduction,
+    port,
+    serverUrl,
+    serverOrigin,
+    entra,
+    signingKey,
+    signingKeyPrevious: dto.AUTH_SIGNING_KEY_PREVIOUS ? decodeKey(dto.AUTH_SIGNING_KEY_PREVIOUS) : undefined,
+    dataDir,
+    redisUrl: dto.REDIS_URL,
+    graphBaseUrl: (dto.GRAPH_BASE_URL ?? (useEmulator ? `${origin}/v1.0` : 'https://graph.microsoft.com/v1.0')).replace(/\/$/, ''),
+    emulatorPort,
+    trustProxy: parseTrustProxy(dto.TRUST_PROXY),
+    accessTokenTtlSeconds: num(dto.ACCESS_TOKEN_TTL_SECONDS, 3600),
+    refreshTokenTtlDays: num(dto.REFRESH_TOKEN_TTL_DAYS, 30),
+    grantMaxLifetimeDays: num(dto.GRANT_MAX_LIFETIME_DAYS, 90),
+    refreshGraceSeconds: num(dto.REFRESH_GRACE_SECONDS, 30),
+    clientRegistrationTtlDays: num(dto.CLIENT_REGISTRATION_TTL_DAYS, 90),
+    mcpSessionIdleSeconds: num(dto.MCP_SESSION_IDLE_SECONDS, 1800),
+    rateLimits: {
+      register: perMinute(num(dto.RATE_LIMIT_REGISTER_PER_MINUTE, 20)),
+      authorize: perMinute(num(dto.RATE_LIMIT_AUTHORIZE_PER_MINUTE, 60)),
+      token: perMinute(num(dto.RATE_LIMIT_TOKEN_PER_MINUTE, 120)),
+      revoke: perMinute(num(dto.RATE_LIMIT_REVOKE_PER_MINUTE, 60)),
+    },
+    logLevel: (dto.LOG_LEVEL ?? 'info') as AppConfig['logLevel'],
+  } satisfies AppConfig);
+  return config;
+}

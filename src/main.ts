@@ -1,0 +1,28 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { createApp, listen } from './bootstrap';
+import { ConfigError, loadConfig } from './config/load-config';
+
+/** process.env wins over `.env`, as usual for twelve-factor services. */
+function readEnvironment(): Record<string, string | undefined> {
+  const fromFile = existsSync('.env') ? parseEnv(readFileSync('.env', 'utf8')) : {};
+  return { ...fromFile, ...process.env };
+}
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(readEnvironment());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      // The logger is not configured yet: configuration problems go to stderr, one line each.
+      process.stderr.write(`Cannot start: invalid configuration\n${error.problems.map((p) => `  ${p}\n`).join('')}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const app = await createApp(config);
+  await listen(app, config.port);
+}
+
+void main();

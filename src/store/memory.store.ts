@@ -1,0 +1,57 @@
+import { Store } from './store.port';
+
+interface Entry {
+  value: string;
+  expiresAt: number;
+}
+
+/** In-process store for unit tests. Operations are synchronous inside, hence atomic. */
+export class MemoryStore extends Store {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly now: () => number = Date.now) {
+    super();
+  }
+
+  private live(key: string): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry && entry.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.live(key)?.value ?? null;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const existed = this.live(key) !== undefined;
+    this.entries.delete(key);
+    return existed;
+  }
+
+  async take(key: string): Promise<string | null> {
+    const entry = this.live(key);
+    this.entries.delete(key);
+    return entry?.value ?? null;
+  }
+
+  async compareAndSet(key: string, expected: string | null, next: string, ttlMs: number): Promise<boolean> {
+    const current = this.live(key)?.value ?? null;
+    if (current !== expected) return false;
+    this.entries.set(key, { value: next, expiresAt: this.now() + ttlMs });
+    return true;
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.entries.clear();
+  }
+}
