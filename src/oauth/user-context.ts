@@ -1,0 +1,22 @@
+/** The signed-in user and the grant behind an MCP request, as this server sees it. */
+export interface UserContext {
+  /** Entra object id of the user. */
+  oid: string;
+  /** Entra tenant id. */
+  tid: string;
+  /** Display name from the id_token. */
+  name: string;
+  preferredUsername: string;
+  /** The MCP client (this server's client id) the grant was issued to. */
+  clientId: string;
+  /** Scopes granted to the client (`mcp:tools`, `user.read`). */
+  scopes: string[];
+  grantId: string;
+}
+
+/** Scopes this server offers to MCP clients (DESIGN.md: Scopes). */
+export const SCOPES = {
+  tools: 'mcp:tools',
+  userRead: 'user.read',
+} as const;
+export const SUPPORTED_SCOPES: readonly string[] = [SCOPES.tools, SCOPES.userRead];
