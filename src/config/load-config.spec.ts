@@ -1,0 +1,127 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from '../entra-emulator/emulator.constants';
+import { ConfigError, loadConfig } from './load-config';
+
+const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+const CLIENT = '00000000-1111-2222-3333-444444444444';
+const KEY = 'a'.repeat(64);
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')), ...env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('starts in development with no variables at all, on the embedded emulator', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const config = loadConfig({ DATA_DIR: dataDir });
+    expect(config.port).toBe(8000);
+    expect(config.serverUrl).toBe('http://localhost:8000');
+    expect(config.entra).toMatchObject({
+      mode: 'embedded-emulator',
+      tenantId: EMULATOR_TENANT_ID,
+      clientId: EMULATOR_CLIENT_ID,
+      authorityOrigin: 'http://localhost:8001',
+      issuer: `http://localhost:8001/${EMULATOR_TENANT_ID}/v2.0`,
+      redirectUri: 'http://localhost:8000/auth/callback',
+    });
+    expect(config.graphBaseUrl).toBe('http://localhost:8001/v1.0');
+  });
+
+  it('generates the development signing key once, keeps it in DATA_DIR with mode 0600 and reuses it', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const first = loadConfig({ DATA_DIR: dataDir });
+    const second = loadConfig({ DATA_DIR: dataDir });
+    expect(first.signingKey.length).toBe(32);
+    expect(second.signingKey.equals(first.signingKey)).toBe(true);
+    expect(statSync(join(dataDir, 'signing-key')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dataDir, 'signing-key'), 'utf8').trim()).toBe(first.signingKey.toString('base64url'));
+  });
+
+  it('uses a real tenant when AUTH_TENANT_ID and AUTH_CLIENT_ID are set', () => {
+    const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')), AUTH_TENANT_ID: TENANT, AUTH_CLIENT_ID: CLIENT });
+    expect(config.entra).toMatchObject({
+      mode: 'tenant',
+      authorityOrigin: 'https://login.microsoftonline.com',
+      issuer: `https://login.microsoftonline.com/${TENANT}/v2.0`,
+    });
+    expect(config.graphBaseUrl).toBe('https://graph.microsoft.com/v1.0');
+  });
+
+  it('accepts a loopback http origin as AUTH_AUTHORITY for a standalone emulator', () => {
+    const config = loadConfig({
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')),
+      AUTH_TENANT_ID: TENANT,
+      AUTH_CLIENT_ID: CLIENT,
+      AUTH_AUTHORITY: 'http://localhost:9001',
+    });
+    expect(config.entra.issuer).toBe(`http://localhost:9001/${TENANT}/v2.0`);
+  });
+
+  it('rejects PORT=abc with one line naming the variable, the problem and an example', () => {
+    expect(problemsOf({ PORT: 'abc' })).toEqual([
+      'PORT: must be an integer port number between 0 and 65535 (got "abc"); for example PORT=8000',
+    ]);
+  });
+
+  it('requires tenant, client, signing key and an https SERVER_URL in production, one line each', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems).toHaveLength(4);
+    expect(problems[0]).toMatch(/^AUTH_TENANT_ID: required in production/);
+    expect(problems[1]).toMatch(/^AUTH_CLIENT_ID: required in production/);
+    expect(problems[2]).toMatch(/^AUTH_SIGNING_KEY: required in production/);
+    expect(problems[3]).toMatch(/^SERVER_URL: must be https in production/);
+  });
+
+  it('rejects a tenant given as a domain name or "common", since the issuer check needs the GUID', () => {
+    expect(problemsOf({ AUTH_TENANT_ID: 'contoso.onmicrosoft.com', AUTH_CLIENT_ID: CLIENT })[0]).toMatch(/^AUTH_TENANT_ID: must be the tenant GUID/);
+    expect(problemsOf({ AUTH_TENANT_ID: 'common', AUTH_CLIENT_ID: CLIENT })[0]).toMatch(/^AUTH_TENANT_ID: must be the tenant GUID/);
+  });
+
+  it('never echoes a secret value in its messages', () => {
+    const problems = problemsOf({ AUTH_SIGNING_KEY: 'short-secret-value', REDIS_URL: 'http://user:hunter2@redis' });
+    expect(problems).toHaveLength(2);
+    expect(problems.join('\n')).not.toMatch(/short-secret-value|hunter2/);
+  });
+
+  it('refuses plain http for a non-loopback authority and any http authority in production', () => {
+    expect(problemsOf({ AUTH_TENANT_ID: TENANT, AUTH_CLIENT_ID: CLIENT, AUTH_AUTHORITY: 'http://login.example.com' })[0]).toMatch(
+      /^AUTH_AUTHORITY: http is only allowed for a loopback emulator/,
+    );
+    expect(
+      problemsOf({
+        NODE_ENV: 'production',
+        SERVER_URL: 'https://mcp.example.com',
+        AUTH_SIGNING_KEY: KEY,
+        AUTH_TENANT_ID: TENANT,
+        AUTH_CLIENT_ID: CLIENT,
+        AUTH_AUTHORITY: 'http://localhost:9001',
+      })[0],
+    ).toMatch(/^AUTH_AUTHORITY: http is only allowed/);
+  });
+
+  it('starts in production with a complete configuration', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      SERVER_URL: 'https://mcp.example.com/',
+      AUTH_SIGNING_KEY: KEY,
+      AUTH_TENANT_ID: TENANT,
+      AUTH_CLIENT_ID: CLIENT,
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')),
+    });
+    expect(config.serverUrl).toBe('https://mcp.example.com');
+    expect(config.entra.redirectUri).toBe('https://mcp.example.com/auth/callback');
+    expect(config.signingKey).toEqual(Buffer.from(KEY, 'hex'));
+  });
+
+  it('collects every problem before failing', () => {
+    expect(problemsOf({ PORT: '70000', LOG_LEVEL: 'loud', ACCESS_TOKEN_TTL_SECONDS: '5' })).toHaveLength(3);
+  });
+});
