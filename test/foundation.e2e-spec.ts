@@ -1,0 +1,117 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getMetadataStorage } from 'class-validator';
+import { parse } from 'yaml';
+import { EnvDto } from '../src/config/env.dto';
+import { spawnTs, waitForOk } from './support/spawn-server';
+import { freePort } from './support/test-app';
+
+const ROOT = join(__dirname, '..');
+
+describe('Starting the service', () => {
+  jest.setTimeout(60_000);
+
+  it('refuses PORT=abc and exits non-zero with one line naming the variable and a good example', async () => {
+    const proc = spawnTs('src/main.ts', { PORT: 'abc', DATA_DIR: mkdtempSync(join(tmpdir(), 'start-')) });
+    expect(await proc.exited).not.toBe(0);
+    expect(proc.stderr()).toContain('PORT: must be an integer port number between 0 and 65535 (got "abc"); for example PORT=8000');
+  });
+
+  it('refuses a production start without AUTH_SIGNING_KEY, naming it, without echoing any secret', async () => {
+    const proc = spawnTs('src/main.ts', {
+      NODE_ENV: 'production',
+      SERVER_URL: 'https://mcp.example.com',
+      AUTH_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+      AUTH_CLIENT_ID: '00000000-1111-2222-3333-444444444444',
+      AUTH_CLIENT_SECRET: 'do-not-print-this-secret',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'start-')),
+    });
+    expect(await proc.exited).not.toBe(0);
+    expect(proc.stderr()).toMatch(/^ {2}AUTH_SIGNING_KEY: required in production; for example AUTH_SIGNING_KEY=/m);
+    expect(proc.stderr()).not.toContain('do-not-print-this-secret');
+  });
+
+  describe('when running', () => {
+    let server: ReturnType<typeof spawnTs>;
+    let url: string;
+
+    beforeAll(async () => {
+      const port = await freePort();
+      url = `http://localhost:${port}`;
+      server = spawnTs('src/main.ts', {
+        NODE_ENV: 'test',
+        PORT: String(port),
+        EMULATOR_PORT: String(await freePort()),
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'start-')),
+        LOG_LEVEL: 'info',
+      });
+      await waitForOk(`${url}/health`);
+    });
+
+    afterAll(async () => {
+      await server.stop();
+    });
+
+    it('answers GET /health', async () => {
+      const res = await fetch(`${url}/health`);
+      expect(res.status).toBe(200);
+    });
+
+    it('never writes credentials to the log: headers, cookies and secret query parameters are redacted', async () => {
+      await fetch(`${url}/auth/callback?code=SECRET-CODE-1&state=SECRET-STATE-2&session_state=visible`, {
+        headers: { authorization: 'Bearer SECRET-TOKEN-3', cookie: 'mcp_consent=SECRET-COOKIE-4' },
+        redirect: 'manual',
+      });
+      await fetch(`${url}/token?refresh_token=SECRET-REFRESH-5`, { method: 'POST' });
+      await new Promise((r) => setTimeout(r, 300));
+      const log = server.stdout() + server.stderr();
+      expect(log).toContain('/auth/callback?code=[REDACTED]&state=[REDACTED]&session_state=visible');
+      for (const secret of ['SECRET-CODE-1', 'SECRET-STATE-2', 'SECRET-TOKEN-3', 'SECRET-COOKIE-4', 'SECRET-REFRESH-5']) {
+        expect(log).not.toContain(secret);
+      }
+    });
+
+    it('finishes in-flight work and exits cleanly on SIGTERM', async () => {
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    });
+  });
+});
+
+describe('Configuration reference', () => {
+  it('.env.example lists every variable the service reads, each with a comment', () => {
+    const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
+    const documented = [...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]);
+    const read = [...new Set(getMetadataStorage().getTargetValidationMetadatas(EnvDto, '', true, false).map((m) => m.propertyName))];
+    expect([...documented].sort()).toEqual([...read].sort());
+    const lines = example.split('\n');
+    for (const name of documented) {
+      const index = lines.findIndex((l) => l.startsWith(`${name}=`));
+      expect(lines.slice(0, index).reverse().find((l) => l.trim() !== '' && !/^[A-Z_]+=/.test(l))).toMatch(/^#/);
+    }
+  });
+});
+
+describe('docker compose', () => {
+  const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'));
+
+  it('runs the service with Redis for shared state, on port 8000, with a named volume for DATA_DIR', () => {
+    const service = compose.services['mcp-server'];
+    expect(service.environment.REDIS_URL).toBe('redis://redis:6379');
+    expect(service.environment.DATA_DIR).toBe('/data');
+    expect(service.ports).toContain('8000:8000');
+    expect(service.env_file[0].path).toBe('.env');
+    expect(service.volumes).toContain('mcp-data:/data');
+    expect(Object.keys(compose.volumes)).toContain('mcp-data');
+    expect(compose.services.redis.image).toMatch(/^redis:/);
+  });
+
+  it('has a dev profile that runs the server with its embedded Entra emulator, both ports published', () => {
+    const dev = compose.services['mcp-server-dev'];
+    expect(dev.profiles).toEqual(['dev']);
+    expect(dev.build.target).toBe('build');
+    expect(dev.ports).toEqual(expect.arrayContaining(['8000:8000', '8001:8001']));
+    expect(dev.environment.NODE_ENV).toBe('development');
+  });
+});
