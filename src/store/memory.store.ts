@@ -1,4 +1,5 @@
 import { Store } from './store.port';
+import { expiryFrom } from './ttl';
 
 interface Entry {
   value: string;
@@ -23,7 +24,7 @@ export class MemoryStore extends Store {
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
+    this.entries.set(key, { value, expiresAt: expiryFrom(this.now(), ttlMs) });
   }
 
   async get(key: string): Promise<string | null> {
@@ -45,7 +46,7 @@ export class MemoryStore extends Store {
   async compareAndSet(key: string, expected: string | null, next: string, ttlMs: number): Promise<boolean> {
     const current = this.live(key)?.value ?? null;
     if (current !== expected) return false;
-    this.entries.set(key, { value: next, expiresAt: this.now() + ttlMs });
+    this.entries.set(key, { value: next, expiresAt: expiryFrom(this.now(), ttlMs) });
     return true;
   }
 

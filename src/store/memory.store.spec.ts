@@ -1,0 +1,4 @@
+import { MemoryStore } from './memory.store';
+import { describeStoreContract } from './store.contract';
+
+describeStoreContract('memory', () => new MemoryStore());

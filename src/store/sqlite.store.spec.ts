@@ -1,0 +1,119 @@
+import { fork } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import { SqliteStore } from './sqlite.store';
+import { describeStoreContract } from './store.contract';
+import { StoreUnavailableError } from './store.port';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sqlite-store-'));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+describeStoreContract('SQLite', () => new SqliteStore({ dataDir: tempDir() }));
+
+describe('SqliteStore', () => {
+  const open: SqliteStore[] = [];
+  function openStore(dataDir: string, options: { sweepIntervalMs?: number } = {}): SqliteStore {
+    const store = new SqliteStore({ dataDir, ...options });
+    open.push(store);
+    return store;
+  }
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((store) => store.close()));
+  });
+
+  it('creates its data directory and keeps state.sqlite there, in WAL mode', () => {
+    const dataDir = join(tempDir(), 'nested', 'data');
+    const store = openStore(dataDir);
+    expect(store.file).toBe(join(dataDir, 'state.sqlite'));
+    expect(existsSync(store.file)).toBe(true);
+    const probe = new Database(store.file, { readonly: true });
+    expect(probe.pragma('journal_mode', { simple: true })).toBe('wal');
+    probe.close();
+  });
+
+  it('keeps live values across a restart (close, reopen the same file), and expired ones stay gone', async () => {
+    const dataDir = tempDir();
+    const first = new SqliteStore({ dataDir });
+    await first.set('grant:durable', 'still here', 60_000);
+    await first.set('code:short', 'gone soon', 50);
+    await first.close();
+    await sleep(120);
+
+    const second = openStore(dataDir);
+    expect(await second.get('grant:durable')).toBe('still here');
+    expect(await second.get('code:short')).toBeNull();
+    expect(await second.take('code:short')).toBeNull();
+  });
+
+  it('sweeps expired rows from the file periodically', async () => {
+    const store = openStore(tempDir(), { sweepIntervalMs: 50 });
+    await store.set('expiring', 'x', 20);
+    await store.set('live', 'y', 60_000);
+    await sleep(200);
+    const probe = new Database(store.file, { readonly: true });
+    const keys = probe.prepare('SELECT key FROM kv').pluck().all();
+    probe.close();
+    expect(keys).toEqual(['live']);
+  });
+
+  it('gives a take to exactly one of two stores sharing the file', async () => {
+    const dataDir = tempDir();
+    const [a, b] = [openStore(dataDir), openStore(dataDir)];
+    await a.set('code:shared', 'once', 60_000);
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).take('code:shared')));
+    expect(results.filter((r) => r !== null)).toEqual(['once']);
+    expect(await b.compareAndSet('state:shared', null, 'b', 60_000)).toBe(true);
+    expect(await a.compareAndSet('state:shared', null, 'a', 60_000)).toBe(false);
+    expect(await a.get('state:shared')).toBe('b');
+  });
+
+  it('keeps take exactly-once and compare-and-set free of lost updates across server processes', async () => {
+    const dataDir = tempDir();
+    const keyCount = 300;
+    const increments = 100;
+    const processes = 3;
+    const seed = openStore(dataDir);
+    for (let i = 0; i < keyCount; i++) await seed.set(`code:${i}`, `value-${i}`, 60_000);
+    await seed.set('counter', '0', 60_000);
+
+    const children = Array.from({ length: processes }, () =>
+      fork(join(__dirname, 'testing', 'sqlite-race.child.js'), [dataDir, String(keyCount), String(increments)], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+    );
+    await Promise.all(children.map((child) => new Promise((resolve) => child.once('message', resolve))));
+    const results = children.map(
+      (child) =>
+        new Promise<{ taken: number[]; casLosses: number }>((resolve, reject) => {
+          child.once('message', (message) => resolve(message as { taken: number[]; casLosses: number }));
+          child.once('exit', (code) => reject(new Error(`race child exited with ${code}`)));
+        }),
+    );
+    children.forEach((child) => child.send('go'));
+    const outcomes = await Promise.all(results);
+
+    const taken = outcomes.flatMap((o) => o.taken).sort((x, y) => x - y);
+    expect(taken).toEqual(Array.from({ length: keyCount }, (_, i) => i));
+    expect(await seed.get('counter')).toBe(String(processes * increments));
+  }, 30_000);
+
+  it('reports StoreUnavailableError, not a driver error, once closed', async () => {
+    const store = new SqliteStore({ dataDir: tempDir() });
+    await store.close();
+    await expect(store.get('x')).rejects.toThrow(StoreUnavailableError);
+    await expect(store.ping()).rejects.toThrow(StoreUnavailableError);
+  });
+
+  it('reports StoreUnavailableError when the file cannot be opened', () => {
+    const dir = tempDir();
+    expect(() => new SqliteStore({ dataDir: dir, fileName: 'missing-dir/state.sqlite' })).toThrow(StoreUnavailableError);
+  });
+});
