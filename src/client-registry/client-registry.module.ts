@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { ClientRegistry } from './client-registry.service';
+import { RegistrationController } from './registration.controller';
+
+/** RFC 7591 registration at `POST /register`, the redirect URI policy, client lookup and authentication. */
+@Module({
+  controllers: [RegistrationController],
+  providers: [ClientRegistry],
+  exports: [ClientRegistry],
+})
+export class ClientRegistryModule {}

@@ -1,0 +1,76 @@
+import { isLoopbackRedirectUri } from '../client-registry/redirect-uri.policy';
+import { SCOPES } from '../oauth/user-context';
+import { html, renderPage, SafeHtml } from './html';
+
+/** What each scope lets the client do, in the user's words (DESIGN.md Scopes). */
+export const SCOPE_DESCRIPTIONS: Record<string, string> = {
+  [SCOPES.tools]: "Use this server's tools as you",
+  [SCOPES.userRead]: 'Read your name and profile from Microsoft Graph',
+};
+
+/** A registration younger than this is called new on the consent page. */
+const NEW_CLIENT_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface ConsentPageModel {
+  clientName: string | undefined;
+  clientId: string;
+  /** Epoch seconds of the registration. */
+  registeredAt: number;
+  redirectUri: string;
+  scopes: readonly string[];
+  /** The opaque id of the pending authorization request. */
+  requestId: string;
+  csrfToken: string;
+  /** Whether the client will get a refresh token (keeps access without asking again). */
+  offline: boolean;
+  now?: number;
+}
+
+/** The redirect URI in full, with its host emphasized: where the user's authorization goes. */
+export function redirectUriWithHost(uri: string): SafeHtml {
+  const url = new URL(uri);
+  const hostStart = uri.indexOf(url.host, url.protocol.length);
+  if (hostStart < 0) return html`${uri}`;
+  const hostEnd = hostStart + url.host.length;
+  return html`${uri.slice(0, hostStart)}<strong>${uri.slice(hostStart, hostEnd)}</strong>${uri.slice(hostEnd)}`;
+}
+
+/**
+ * The consent page (DESIGN.md "Consent page"): who asks (name escaped; never trusted),
+ * where the result goes, what becomes accessible, warnings, and the Allow / Deny form.
+ */
+export function renderConsentPage(model: ConsentPageModel): string {
+  const now = model.now ?? Date.now();
+  const name = model.clientName ?? 'An unnamed application';
+  const host = new URL(model.redirectUri).host;
+  const warnings: string[] = [];
+  if (now - model.registeredAt * 1000 < NEW_CLIENT_MS) {
+    warnings.push('This application registered itself with this server recently. Its name is chosen by the application and has not been verified.');
+  } else {
+    warnings.push('The name of this application is chosen by the application itself and has not been verified.');
+  }
+  if (isLoopbackRedirectUri(model.redirectUri)) {
+    warnings.push(`Access will be handed to a program on this computer (${host}). Continue only if you just started this sign-in from an application you trust.`);
+  }
+  const scopeItems = model.scopes.map((s) => html`<li>${SCOPE_DESCRIPTIONS[s] ?? s}</li>`);
+  if (model.offline) scopeItems.push(html`<li>Keep this access without asking you again, until you revoke it or it expires</li>`);
+
+  const body = html`
+<h1><span class="client">${name}</span> wants to access your account</h1>
+<p>After you allow it and sign in with Microsoft, this server will send its authorization to:</p>
+<code class="uri" aria-label="Redirect address">${redirectUriWithHost(model.redirectUri)}</code>
+<div class="warning" role="note"><strong>Check before you allow</strong><ul>${warnings.map((w) => html`<li>${w}</li>`)}</ul></div>
+<h2 id="scopes-heading">It will be able to</h2>
+<ul class="scopes" aria-labelledby="scopes-heading">${scopeItems}</ul>
+<p>Only allow applications you started yourself and trust. If you did not start this, choose Deny.</p>
+<form method="post" action="/auth/consent">
+<input type="hidden" name="request" value="${model.requestId}">
+<input type="hidden" name="csrf_token" value="${model.csrfToken}">
+<div class="actions">
+<button type="submit" name="decision" value="deny">Deny</button>
+<button type="submit" name="decision" value="allow" class="primary">Allow</button>
+</div>
+</form>
+<p class="fine">Application id: ${model.clientId}</p>`;
+  return renderPage(`Allow ${name}?`, body);
+}
