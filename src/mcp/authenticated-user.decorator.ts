@@ -1,0 +1,7 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { UserContext } from '../oauth/user-context';
+
+/** The UserContext McpBearerGuard put on the request. */
+export const AuthenticatedUser = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): UserContext => context.switchToHttp().getRequest<{ user: UserContext }>().user,
+);

@@ -1,0 +1,24 @@
+import { Injectable, NestMiddleware } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+
+/**
+ * CORS for browser-based MCP clients on `/mcp` (DESIGN.md: CORS). Bearer tokens,
+ * no cookies: any origin may call (`*`, no credentials); the Host check and the
+ * bearer guard still apply. Preflights are answered here, before the guards.
+ * Not on `/sse` and `/messages`.
+ */
+@Injectable()
+export class McpCorsMiddleware implements NestMiddleware {
+  use(req: Request, res: Response, next: NextFunction): void {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Expose-Headers', 'Mcp-Session-Id, WWW-Authenticate');
+    if (req.method === 'OPTIONS') {
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID');
+      res.setHeader('Access-Control-Max-Age', '600');
+      res.status(204).end();
+      return;
+    }
+    next();
+  }
+}

@@ -1,0 +1,108 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { AppConfig } from '../config/app-config';
+import { UserContext } from '../oauth/user-context';
+import { MCP_OPTIONS, McpOptions } from './mcp.options';
+
+interface SessionBase {
+  id: string;
+  /** The grant (and user) that opened the session: only they may use it. */
+  owner: { grantId: string; oid: string };
+  server: Server;
+  lastActivityAt: number;
+}
+
+export type McpSession = SessionBase &
+  ({ kind: 'sse'; transport: SSEServerTransport } | { kind: 'streamable-http'; transport: StreamableHTTPServerTransport });
+
+export type McpSessionKind = McpSession['kind'];
+
+/**
+ * The open MCP sessions of this process, both transports. Sessions live in memory:
+ * behind a load balancer, SSE and Streamable HTTP sessions need sticky routing
+ * (tokens and grants are shared through the store, sessions are not).
+ *
+ * Idle sessions (no request for MCP_SESSION_IDLE_SECONDS) are closed by a sweep;
+ * closing a session's server closes its transport, which removes it from here.
+ */
+@Injectable()
+export class McpSessionRegistry implements OnModuleDestroy {
+  private readonly logger = new Logger(McpSessionRegistry.name);
+  private readonly sessions = new Map<string, McpSession>();
+  private readonly idleMs: number;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    config: AppConfig,
+    @Inject(MCP_OPTIONS) private readonly options: McpOptions,
+  ) {
+    this.idleMs = config.mcpSessionIdleSeconds * 1000;
+    this.sweeper = setInterval(() => this.closeIdle(Date.now()), Math.min(60_000, Math.max(250, this.idleMs / 4)));
+    this.sweeper.unref();
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  add(session: McpSession): void {
+    this.sessions.set(session.id, session);
+    this.enforceGrantLimit(session.owner.grantId);
+  }
+
+  /**
+   * The session `id` of `kind` if `user` may use it. Unknown ids and other grants'
+   * sessions look the same (undefined → 404); the session itself is untouched.
+   */
+  find<K extends McpSessionKind>(id: string, user: UserContext, kind: K): Extract<McpSession, { kind: K }> | undefined {
+    const session = this.sessions.get(id);
+    if (!session || session.kind !== kind) return undefined;
+    if (session.owner.grantId !== user.grantId || session.owner.oid !== user.oid) {
+      this.logger.warn({ msg: "Refused a request for another grant's MCP session", kind, oid: user.oid, clientId: user.clientId });
+      return undefined;
+    }
+    session.lastActivityAt = Date.now();
+    return session as Extract<McpSession, { kind: K }>;
+  }
+
+  /** Called when a session's transport has closed. */
+  remove(id: string | undefined): void {
+    if (id !== undefined) this.sessions.delete(id);
+  }
+
+  /** Closes sessions idle since before `now - idle`; returns how many. */
+  closeIdle(now: number): number {
+    let closed = 0;
+    for (const session of this.sessions.values()) {
+      if (now - session.lastActivityAt >= this.idleMs) {
+        this.logger.log({ msg: 'Closing an idle MCP session', kind: session.kind, oid: session.owner.oid });
+        this.close(session);
+        closed += 1;
+      }
+    }
+    return closed;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.sweeper);
+    // Open SSE streams would otherwise keep the HTTP server from closing.
+    await Promise.all([...this.sessions.values()].map((session) => this.close(session)));
+    this.sessions.clear();
+  }
+
+  private enforceGrantLimit(grantId: string): void {
+    const own = [...this.sessions.values()].filter((s) => s.owner.grantId === grantId);
+    if (own.length <= this.options.maxSessionsPerGrant) return;
+    own.sort((a, b) => a.lastActivityAt - b.lastActivityAt);
+    for (const session of own.slice(0, own.length - this.options.maxSessionsPerGrant)) this.close(session);
+  }
+
+  private close(session: McpSession): Promise<void> {
+    this.sessions.delete(session.id);
+    return session.server.close().catch((error: unknown) => {
+      this.logger.warn({ msg: 'Closing an MCP session failed', error: error instanceof Error ? error.name : typeof error });
+    });
+  }
+}

@@ -1,0 +1,49 @@
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { GraphModule } from '../graph/graph.module';
+import { OAuthModule } from '../oauth/oauth.module';
+import { McpBearerStrategy } from './bearer.strategy';
+import { McpCorsMiddleware } from './mcp-cors.middleware';
+import { McpServerFactory } from './mcp-server.factory';
+import { McpSessionRegistry } from './mcp-session.registry';
+import { DEFAULT_MCP_OPTIONS, MCP_OPTIONS } from './mcp.options';
+import { RequestScopePolicy } from './request-scope.policy';
+import { SseController } from './sse.controller';
+import { SseService } from './sse.service';
+import { StreamableHttpController } from './streamable-http.controller';
+import { StreamableHttpService } from './streamable-http.service';
+import { ToolCallService } from './tool-call.service';
+import { ToolRegistry } from './tool-registry';
+import { UserContextAccessor } from './user-context.accessor';
+import { UserProfileTools } from './user-profile.tools';
+import { WhoamiTool } from './whoami.tool';
+
+/**
+ * The MCP endpoints (`/sse` + `/messages`, `/mcp`) behind the bearer guard, and the
+ * tools. A tool is one `@Injectable()` class with `@McpTool` methods, provided by
+ * this module or by any module that imports it (for UserContextAccessor).
+ */
+@Module({
+  imports: [DiscoveryModule, OAuthModule, GraphModule],
+  controllers: [StreamableHttpController, SseController],
+  providers: [
+    { provide: MCP_OPTIONS, useValue: DEFAULT_MCP_OPTIONS },
+    McpBearerStrategy,
+    UserContextAccessor,
+    ToolRegistry,
+    ToolCallService,
+    RequestScopePolicy,
+    McpServerFactory,
+    McpSessionRegistry,
+    StreamableHttpService,
+    SseService,
+    UserProfileTools,
+    WhoamiTool,
+  ],
+  exports: [UserContextAccessor],
+})
+export class McpModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(McpCorsMiddleware).forRoutes({ path: 'mcp', method: RequestMethod.ALL });
+  }
+}
