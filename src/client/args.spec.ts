@@ -1,0 +1,68 @@
+import { DEFAULT_TIMEOUT_SECONDS, parseCliArgs, parseServerUrl } from './args';
+import { UsageError } from './errors';
+import { ExitCode } from './exit-codes';
+
+describe('parseCliArgs', () => {
+  it('defaults to http://localhost:8000 over Streamable HTTP, browser on, 300 s timeout', () => {
+    expect(parseCliArgs([])).toEqual(
+      expect.objectContaining({
+        server: 'http://localhost:8000',
+        transport: 'http',
+        listTools: false,
+        json: false,
+        logout: false,
+        browser: true,
+        timeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
+        callbackPort: undefined,
+      }),
+    );
+  });
+
+  it('reads a scripted call with JSON arguments', () => {
+    const options = parseCliArgs(['--server', 'http://127.0.0.1:9000', '--transport', 'sse', '--call', 'greet', '--args', '{"name":"Adele"}', '--json', '--no-browser', '--timeout', '2']);
+    expect(options).toEqual(
+      expect.objectContaining({ server: 'http://127.0.0.1:9000', transport: 'sse', call: 'greet', args: { name: 'Adele' }, json: true, browser: false, timeoutSeconds: 2 }),
+    );
+  });
+
+  it.each([
+    [['--transport', 'ws'], '--transport must be "http" or "sse"'],
+    [['--args', '{}'], '--args needs --call NAME'],
+    [['--call', 'x', '--args', '[1]'], '--args must be a JSON object'],
+    [['--call', 'x', '--args', '{oops'], 'not valid JSON'],
+    [['--list-tools', '--logout'], 'Use only one of'],
+    [['--timeout', '0'], '--timeout must be a positive number'],
+    [['--timeout', 'soon'], '--timeout must be a positive number'],
+    [['--callback-port', '70000'], '--callback-port must be a port number'],
+    [['--server', 'ftp://example.com'], '--server must be an http(s) URL'],
+    [['--frobnicate'], "Unknown option '--frobnicate'"],
+    [['stray'], 'Unexpected argument'],
+  ])('rejects %j as usage (exit 2): %s', (argv, message) => {
+    let error: unknown;
+    try {
+      parseCliArgs(argv);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).exitCode).toBe(ExitCode.Usage);
+    expect((error as Error).message).toContain(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+});
+
+describe('parseServerUrl', () => {
+  it.each([
+    ['http://localhost:8000', 'http://localhost:8000'],
+    ['http://localhost:8000/', 'http://localhost:8000'],
+    ['http://localhost:8000/mcp', 'http://localhost:8000'],
+    ['https://mcp.example.com/sse/', 'https://mcp.example.com'],
+    ['https://example.com/tenant-a/mcp', 'https://example.com/tenant-a'],
+  ])('takes %s as the base URL %s (a pasted endpoint path is dropped)', (raw, expected) => {
+    expect(parseServerUrl(raw)).toBe(expected);
+  });
+
+  it('refuses credentials in the URL', () => {
+    expect(() => parseServerUrl('http://user:pw@localhost:8000')).toThrow(UsageError);
+  });
+});

@@ -1,0 +1,177 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from './errors';
+
+export type TransportKind = 'http' | 'sse';
+
+export interface CliOptions {
+  /** Server base URL without trailing slash, e.g. `http://localhost:8000`. */
+  server: string;
+  transport: TransportKind;
+  listTools: boolean;
+  /** `--call NAME` */
+  call?: string;
+  /** `--args JSON`, parsed; only with `--call`. */
+  args?: Record<string, unknown>;
+  json: boolean;
+  logout: boolean;
+  browser: boolean;
+  /** How long to wait for the browser to come back, in seconds. */
+  timeoutSeconds: number;
+  /** Loopback port for the OAuth callback; undefined = chosen at registration and kept. */
+  callbackPort?: number;
+  debug: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+export const DEFAULT_SERVER = 'http://localhost:8000';
+export const DEFAULT_TIMEOUT_SECONDS = 300;
+
+export const HELP = `Usage: npm run client -- [options]
+
+A console MCP client: signs in through the server's OAuth (Microsoft Entra ID
+behind it), then lists and calls the server's tools.
+
+Options:
+  --server URL          MCP server base URL (default ${DEFAULT_SERVER})
+  --transport http|sse  Streamable HTTP at /mcp (default) or HTTP+SSE at /sse
+  --list-tools          print the server's tools and exit
+  --call NAME           call the tool NAME and print its text content
+  --args JSON           arguments for --call, as a JSON object (default {})
+  --json                print only the JSON result on stdout
+  --logout              revoke the stored tokens for --server and forget them
+  --no-browser          print the sign-in URL but do not open a browser
+  --timeout SECONDS     how long to wait for the browser sign-in (default ${DEFAULT_TIMEOUT_SECONDS})
+  --callback-port PORT  loopback port for the sign-in callback (default: a free
+                        port chosen when registering, then kept)
+  --debug               show stack traces and SDK details on errors
+  -h, --help            show this help
+  --version             show the client's version
+
+Without --list-tools, --call or --logout, and in a terminal, an interactive
+prompt starts (tools, call NAME [JSON], whoami, help, quit).
+
+Credentials are kept in $XDG_CONFIG_HOME/mcp-console-client (or the OS
+equivalent), one file per server, readable only by you.
+
+Exit codes: 0 ok, 1 tool error, 2 usage, 3 authentication failed,
+4 server unreachable.
+`;
+
+/** Parses the command line (without `node` and the script). Throws {@link UsageError}. */
+export function parseCliArgs(argv: string[]): CliOptions {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    values = parse(argv).values;
+  } catch (error) {
+    throw new UsageError(`${firstLine(error)}; see --help.`);
+  }
+
+  const transport = values.transport ?? 'http';
+  if (transport !== 'http' && transport !== 'sse') {
+    throw new UsageError(`--transport must be "http" or "sse" (got "${transport}").`);
+  }
+  if (values.args !== undefined && values.call === undefined) {
+    throw new UsageError('--args needs --call NAME.');
+  }
+  if (values.call !== undefined && values.call.trim() === '') {
+    throw new UsageError('--call needs a tool name.');
+  }
+  const actions = [values['list-tools'], values.call !== undefined, values.logout].filter(Boolean).length;
+  if (actions > 1) {
+    throw new UsageError('Use only one of --list-tools, --call and --logout.');
+  }
+
+  return {
+    server: parseServerUrl(values.server ?? DEFAULT_SERVER),
+    transport,
+    listTools: values['list-tools'] ?? false,
+    call: values.call,
+    args: values.args === undefined ? undefined : parseJsonObject(values.args, '--args'),
+    json: values.json ?? false,
+    logout: values.logout ?? false,
+    browser: !(values['no-browser'] ?? false),
+    timeoutSeconds: parsePositive(values.timeout, '--timeout', DEFAULT_TIMEOUT_SECONDS),
+    callbackPort: values['callback-port'] === undefined ? undefined : parsePort(values['callback-port']),
+    debug: values.debug ?? false,
+    help: values.help ?? false,
+    version: values.version ?? false,
+  };
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      server: { type: 'string' },
+      transport: { type: 'string' },
+      'list-tools': { type: 'boolean' },
+      call: { type: 'string' },
+      args: { type: 'string' },
+      json: { type: 'boolean' },
+      logout: { type: 'boolean' },
+      'no-browser': { type: 'boolean' },
+      timeout: { type: 'string' },
+      'callback-port': { type: 'string' },
+      debug: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
+    },
+  });
+}
+
+/** Accepts an http(s) base URL; a trailing `/mcp` or `/sse` (a pasted endpoint) is dropped. */
+export function parseServerUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--server must be an http(s) URL such as ${DEFAULT_SERVER} (got "${raw}").`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--server must be an http(s) URL such as ${DEFAULT_SERVER} (got "${raw}").`);
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new UsageError('--server must not carry a query, fragment or credentials.');
+  }
+  const path = url.pathname.replace(/\/+$/, '').replace(/\/(mcp|sse)$/, '');
+  return `${url.origin}${path}`;
+}
+
+/** Parses a JSON object given on the command line (`--args`). */
+export function parseJsonObject(raw: string, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new UsageError(`${what} must be a JSON object such as '{"name":"value"}' (not valid JSON).`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError(`${what} must be a JSON object such as '{"name":"value"}'.`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function parsePositive(raw: string | undefined, what: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !(n > 0)) {
+    throw new UsageError(`${what} must be a positive number of seconds (got "${raw}").`);
+  }
+  return n;
+}
+
+function parsePort(raw: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 65535) {
+    throw new UsageError(`--callback-port must be a port number between 1 and 65535 (got "${raw}").`);
+  }
+  return n;
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (message.split('\n')[0] ?? message).replace(/\.$/, '');
+}
