@@ -83,7 +83,8 @@ export interface AccessTokenRecord {
 /** The pair returned for a refresh, kept (encrypted under the old token) for the grace-window retry. */
 export interface IssuedPair {
   accessToken: string;
-  refreshToken: string;
+  /** Absent for clients not registered for the refresh_token grant. */
+  refreshToken?: string;
   /** Epoch ms. */
   accessExpiresAt: number;
   scopes: string[];

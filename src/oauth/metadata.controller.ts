@@ -1,0 +1,50 @@
+import { Controller, Get, Header, UseFilters } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { TOKEN_ENDPOINT_AUTH_METHODS } from '../client-registry/registered-client';
+import { canonicalResource } from './checks/resource';
+import { OAuthExceptionFilter } from './errors';
+import { SUPPORTED_SCOPES } from './user-context';
+
+/**
+ * Discovery: RFC 9728 protected-resource metadata (root document only, DESIGN.md) and RFC 8414
+ * authorization-server metadata. The issuer is the server origin, the same string everywhere
+ * (metadata, `iss` on authorization responses: RFC 9207).
+ */
+@Controller('.well-known')
+@UseFilters(OAuthExceptionFilter.forClients())
+export class MetadataController {
+  constructor(private readonly config: AppConfig) {}
+
+  @Get('oauth-protected-resource')
+  @Header('Cache-Control', 'public, max-age=300')
+  protectedResource() {
+    return {
+      resource: canonicalResource(this.config.serverOrigin),
+      authorization_servers: [this.config.serverOrigin],
+      scopes_supported: SUPPORTED_SCOPES,
+      bearer_methods_supported: ['header'],
+      resource_name: 'MCP server (Microsoft Entra ID sign-in)',
+    };
+  }
+
+  @Get('oauth-authorization-server')
+  @Header('Cache-Control', 'public, max-age=300')
+  authorizationServer() {
+    const origin = this.config.serverOrigin;
+    return {
+      issuer: origin,
+      authorization_endpoint: `${origin}/authorize`,
+      token_endpoint: `${origin}/token`,
+      registration_endpoint: `${origin}/register`,
+      revocation_endpoint: `${origin}/revoke`,
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      grant_types_supported: ['authorization_code', 'refresh_token'],
+      code_challenge_methods_supported: ['S256'],
+      token_endpoint_auth_methods_supported: TOKEN_ENDPOINT_AUTH_METHODS,
+      revocation_endpoint_auth_methods_supported: TOKEN_ENDPOINT_AUTH_METHODS,
+      scopes_supported: SUPPORTED_SCOPES,
+      authorization_response_iss_parameter_supported: true,
+    };
+  }
+}

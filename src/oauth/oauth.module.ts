@@ -1,0 +1,43 @@
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { ClientRegistryModule } from '../client-registry/client-registry.module';
+import { ConsentModule } from '../consent/consent.module';
+import { EntraModule } from '../entra/entra.module';
+import { AccessTokenVerifier } from './access-token-verifier';
+import { OAuthAccessTokenVerifier } from './access-token.verifier';
+import { AuthorizationCodeService } from './authorization-code.service';
+import { AuthorizationController } from './authorization.controller';
+import { AuthorizationFlowService } from './authorization-flow.service';
+import { OAuthCorsMiddleware } from './cors.middleware';
+import { GrantService } from './grant.service';
+import { MetadataController } from './metadata.controller';
+import { TokenController } from './token.controller';
+import { TokenService } from './token.service';
+import { UpstreamSignInService } from './upstream-sign-in.service';
+import { UpstreamTokens } from './upstream-tokens';
+import { EntraUpstreamTokens } from './upstream-tokens.service';
+
+/**
+ * This server as the OAuth 2.1 authorization server of MCP clients: metadata, `/authorize`,
+ * consent, Entra callback, `/token`, `/revoke`; grants, codes, token issuing and rotation.
+ * Exports the ports the MCP and Graph modules use: AccessTokenVerifier, UpstreamTokens.
+ */
+@Module({
+  imports: [ClientRegistryModule, ConsentModule, EntraModule],
+  controllers: [MetadataController, AuthorizationController, TokenController],
+  providers: [
+    GrantService,
+    AuthorizationCodeService,
+    TokenService,
+    EntraUpstreamTokens,
+    UpstreamSignInService,
+    AuthorizationFlowService,
+    { provide: AccessTokenVerifier, useClass: OAuthAccessTokenVerifier },
+    { provide: UpstreamTokens, useExisting: EntraUpstreamTokens },
+  ],
+  exports: [AccessTokenVerifier, UpstreamTokens],
+})
+export class OAuthModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(OAuthCorsMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
+  }
+}

@@ -1,0 +1,113 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntraClient } from '../entra/entra-client.port';
+import { EntraError, EntraUnavailableError } from '../entra/entra.errors';
+import { GrantService } from './grant.service';
+import type { GrantRecord, UpstreamTokenSet } from './oauth.records';
+import { UpstreamSignInRequiredError, UpstreamTokens } from './upstream-tokens';
+
+/** Refresh a little before Entra's expiry, so a token is not handed out seconds before it dies. */
+const EXPIRY_MARGIN_MS = 60_000;
+
+/**
+ * The Entra access token of a grant, for server-side calls to Microsoft Graph (never given to
+ * MCP clients). Refreshes when it has expired or the caller saw it rejected: single-flight per
+ * grant inside this process, compare-and-set on the stored grant across instances. When Entra
+ * refuses the refresh (`invalid_grant`), the grant is revoked and the user must sign in again.
+ */
+@Injectable()
+export class EntraUpstreamTokens extends UpstreamTokens {
+  private readonly logger = new Logger(EntraUpstreamTokens.name);
+  private readonly inFlight = new Map<string, Promise<UpstreamTokenSet>>();
+
+  constructor(
+    private readonly grants: GrantService,
+    private readonly entra: EntraClient,
+  ) {
+    super();
+  }
+
+  async getGraphAccessToken(grantId: string, options: { forceRefresh?: boolean } = {}): Promise<string> {
+    const grant = await this.grants.find(grantId);
+    if (!grant) throw new UpstreamSignInRequiredError();
+    const tokens = this.open(grant);
+    if (!options.forceRefresh && isFresh(tokens)) return tokens.accessToken;
+    return (await this.refreshOnce(grant.id, tokens.accessToken)).accessToken;
+  }
+
+  /**
+   * Used by the client's own refresh at `/token`: when the Entra token has expired, refresh it
+   * now, so a grant whose Entra session has ended stops being refreshable (DESIGN.md). Entra
+   * being unreachable does not block the client's refresh.
+   */
+  async refreshIfExpired(grant: GrantRecord): Promise<void> {
+    const tokens = this.open(grant);
+    if (isFresh(tokens)) return;
+    try {
+      await this.refreshOnce(grant.id, tokens.accessToken);
+    } catch (error) {
+      if (error instanceof UpstreamSignInRequiredError) throw error;
+      this.logger.warn(`Upstream refresh postponed: ${error instanceof Error ? error.name : 'unknown error'}`);
+    }
+  }
+
+  /** One refresh per grant at a time in this process; concurrent callers share its result. */
+  private refreshOnce(grantId: string, staleAccessToken: string): Promise<UpstreamTokenSet> {
+    const running = this.inFlight.get(grantId);
+    if (running) return running;
+    const refresh = this.refresh(grantId, staleAccessToken).finally(() => this.inFlight.delete(grantId));
+    this.inFlight.set(grantId, refresh);
+    return refresh;
+  }
+
+  private async refresh(grantId: string, staleAccessToken: string): Promise<UpstreamTokenSet> {
+    const current = await this.grants.findRaw(grantId);
+    if (!current || !current.value.active || current.value.expiresAt <= Date.now()) throw new UpstreamSignInRequiredError();
+    const tokens = this.open(current.value);
+    // Another instance refreshed while we were deciding to: use its result.
+    if (tokens.accessToken !== staleAccessToken && isFresh(tokens)) return tokens;
+    if (!tokens.refreshToken) {
+      await this.grants.revoke(grantId, 'Entra token expired and no refresh token is held');
+      throw new UpstreamSignInRequiredError();
+    }
+
+    let refreshed;
+    try {
+      refreshed = await this.entra.refresh(tokens.refreshToken);
+    } catch (error) {
+      if (error instanceof EntraError && !(error instanceof EntraUnavailableError) && error.error === 'invalid_grant') {
+        await this.grants.revoke(grantId, `Entra refused the refresh (${error.aadstsCode ?? 'invalid_grant'})`);
+        throw new UpstreamSignInRequiredError();
+      }
+      throw error;
+    }
+    const next: UpstreamTokenSet = {
+      accessToken: refreshed.accessToken,
+      refreshToken: refreshed.refreshToken ?? tokens.refreshToken,
+      expiresAt: refreshed.expiresAt,
+    };
+    const updated: GrantRecord = {
+      ...current.value,
+      identity: refreshed.identity ?? current.value.identity,
+      upstream: this.grants.seal(grantId, next),
+    };
+    if (await this.grants.replace(updated, current.raw)) return next;
+    // Changed under us (another instance refreshed, or the grant was revoked): the store wins.
+    const now = await this.grants.find(grantId);
+    if (!now) throw new UpstreamSignInRequiredError();
+    const stored = this.open(now);
+    return isFresh(stored) ? stored : next;
+  }
+
+  private open(grant: GrantRecord): UpstreamTokenSet {
+    const tokens = this.grants.open(grant);
+    if (!tokens) {
+      this.logger.error('Cannot decrypt the Entra tokens of a grant (signing key changed without AUTH_SIGNING_KEY_PREVIOUS?)');
+      throw new UpstreamSignInRequiredError();
+    }
+    return tokens;
+  }
+}
+
+function isFresh(tokens: UpstreamTokenSet): boolean {
+  return tokens.expiresAt - EXPIRY_MARGIN_MS > Date.now();
+}
