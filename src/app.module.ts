@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { EntraModule } from './entra/entra.module';
+import { EntraEmulatorModule } from './entra-emulator/entra-emulator.module';
 import { LoggingModule } from './logging/logging.module';
 import { StoreModule } from './store/store.module';
 
@@ -10,7 +12,14 @@ export class AppModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forConfig(config), LoggingModule, StoreModule],
+      imports: [
+        ConfigModule.forConfig(config),
+        LoggingModule,
+        StoreModule,
+        EntraModule,
+        // The Entra emulator only when no tenant is configured (never in production: loadConfig and the module refuse it).
+        ...(config.entra.mode === 'embedded-emulator' ? [EntraEmulatorModule] : []),
+      ],
     };
   }
 }

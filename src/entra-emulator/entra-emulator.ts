@@ -1,0 +1,275 @@
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { JWK } from 'oidc-provider';
+import Provider from 'oidc-provider';
+import { DEMO_USERS, DemoUser, findDemoUser, pairwiseSubject } from './demo-users';
+import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from './emulator.constants';
+import { emulatorProviderConfiguration, entraRoutes } from './emulator-provider.config';
+import { errorPage, PAGE_CSP, signInPage } from './emulator.pages';
+import { GraphFailure, GraphStandIn } from './graph-stand-in';
+import { EmulatorStore } from './memory.adapter';
+
+export type { GraphFailure } from './graph-stand-in';
+
+/** Where the emulator writes its own log lines (Nest's Logger fits; the CLI writes to stderr). */
+export interface EmulatorLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface EntraEmulatorOptions {
+  /** Port to listen on; 0 picks a free one (read it back from `port` after start). */
+  port: number;
+  /** Interface to bind; default loopback. The public origin is always `http://localhost:<port>`. */
+  host?: string;
+  /** Redirect URIs of the emulated app registration (exact match, as in Entra). */
+  redirectUris: string[];
+  /** Where the logout endpoint may send the browser back to; default: the redirect URIs' origins. */
+  postLogoutRedirectUris?: string[];
+  /** Lifetime of access tokens for Graph; default 3600 s. */
+  accessTokenLifetimeSeconds?: number;
+  logger?: EmulatorLogger;
+}
+
+const DEFAULT_ACCESS_TOKEN_LIFETIME = 3600;
+const MAX_FORM_BYTES = 8 * 1024;
+
+const silentLogger: EmulatorLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** A fresh RS256 signing key per emulator run: tokens of a previous run are rejected, like after key rollover. */
+function generateSigningKey(): { privateJwk: JWK; publicJwk: JWK } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kid = randomUUID();
+  const privateJwk = { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' } as JWK;
+  const publicJwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' } as JWK;
+  return { privateJwk, publicJwk };
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+  if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_FORM_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+function sendHtml(res: ServerResponse, status: number, html: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(html);
+}
+
+/**
+ * A stand-in for Microsoft Entra ID (v2.0 endpoints of one tenant) and for
+ * Microsoft Graph `/v1.0/me`, on its own origin, for development and tests.
+ * Framework-free: the Nest module and the standalone CLI both drive this class.
+ *
+ * Layout (as on login.microsoftonline.com), `{t}` = the emulator's tenant id:
+ * `/{t}/v2.0/.well-known/openid-configuration`, `/{t}/oauth2/v2.0/authorize`,
+ * `/{t}/oauth2/v2.0/token`, `/{t}/discovery/v2.0/keys`, `/{t}/oauth2/v2.0/logout`,
+ * issuer `http://localhost:<port>/{t}/v2.0`; Graph at `/v1.0/me`.
+ */
+export class EntraEmulator {
+  readonly tenantId = EMULATOR_TENANT_ID;
+  readonly clientId = EMULATOR_CLIENT_ID;
+  readonly users: readonly DemoUser[] = DEMO_USERS;
+
+  private readonly logger: EmulatorLogger;
+  private readonly store = new EmulatorStore();
+  private readonly routes = entraRoutes(`/${EMULATOR_TENANT_ID}`);
+  private accessTokenLifetime: number;
+  private server?: Server;
+  private provider?: Provider;
+  private graph?: GraphStandIn;
+  private boundPort?: number;
+
+  constructor(private readonly options: EntraEmulatorOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.accessTokenLifetime = options.accessTokenLifetimeSeconds ?? DEFAULT_ACCESS_TOKEN_LIFETIME;
+  }
+
+  /** The port it listens on (after start). */
+  get port(): number {
+    if (this.boundPort === undefined) throw new Error('The Entra emulator is not started');
+    return this.boundPort;
+  }
+
+  /** `http://localhost:<port>`: the value for AUTH_AUTHORITY. */
+  get origin(): string {
+    return `http://localhost:${this.port}`;
+  }
+
+  get issuer(): string {
+    return `${this.origin}/${this.tenantId}/v2.0`;
+  }
+
+  /** The value for GRAPH_BASE_URL. */
+  get graphBaseUrl(): string {
+    return `${this.origin}/v1.0`;
+  }
+
+  async start(): Promise<void> {
+    if (this.server) return;
+    const server = createServer((req, res) => void this.route(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.boundPort = (server.address() as AddressInfo).port;
+
+    const { privateJwk, publicJwk } = generateSigningKey();
+    const redirectOrigins = [...new Set(this.options.redirectUris.map((uri) => `${new URL(uri).origin}/`))];
+    const provider = new Provider(
+      this.issuer,
+      emulatorProviderConfiguration({
+        tenantPath: `/${this.tenantId}`,
+        clientId: this.clientId,
+        redirectUris: this.options.redirectUris,
+        postLogoutRedirectUris: this.options.postLogoutRedirectUris ?? redirectOrigins,
+        signingKey: privateJwk,
+        cookieKeys: [randomBytes(32).toString('base64url')],
+        store: this.store,
+        accessTokenLifetimeSeconds: () => this.accessTokenLifetime,
+      }),
+    );
+    provider.on('server_error', (_ctx: unknown, error: Error) => this.logger.error(`Entra emulator error: ${error.message}`));
+    this.provider = provider;
+    this.graph = new GraphStandIn(this.issuer, { keys: [publicJwk as never] });
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  // ---- switches for tests ------------------------------------------------
+
+  /** Lifetime of access tokens issued from now on (to test expiry and refresh). */
+  setAccessTokenLifetime(seconds: number): void {
+    if (!Number.isInteger(seconds) || seconds < 1) throw new RangeError('access token lifetime must be a positive whole number of seconds');
+    this.accessTokenLifetime = seconds;
+  }
+
+  /** Makes Graph answer 429 or 503 (Retry-After: 1), drop the connection, or reject every token; `none` restores it. */
+  setGraphFailure(failure: GraphFailure): void {
+    this.requireGraph().failure = failure;
+  }
+
+  /** Requests that reached Graph `/v1.0/me` since start or the last reset. */
+  get graphRequestCount(): number {
+    return this.requireGraph().meRequests;
+  }
+
+  resetGraphRequestCount(): void {
+    this.requireGraph().meRequests = 0;
+  }
+
+  /** Revokes every refresh token issued so far: the next refresh fails with `invalid_grant`, as when Entra revokes sessions. */
+  revokeRefreshTokens(): number {
+    return this.store.deleteModel('RefreshToken');
+  }
+
+  /** Ends every browser session: the next authorization shows the sign-in page again. */
+  endAllSessions(): number {
+    return this.store.deleteModel('Session');
+  }
+
+  /** The pairwise `sub` a demo user gets in this emulator's id_tokens. */
+  subjectOf(user: DemoUser): string {
+    return pairwiseSubject(user, this.clientId);
+  }
+
+  // ---- HTTP ----------------------------------------------------------------
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // No emulator response may be framed or sniffed; pages carry no script.
+    res.setHeader('Content-Security-Policy', PAGE_CSP);
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    const provider = this.provider;
+    const graph = this.graph;
+    if (!provider || !graph) {
+      sendHtml(res, 503, errorPage('temporarily_unavailable', 'The emulator is starting.'));
+      return;
+    }
+    try {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      const interaction = new RegExp(`^${this.routes.interaction}/([\\w-]+)(/login)?$`).exec(path);
+      if (path.startsWith('/v1.0/')) {
+        await graph.handle(req, res, path);
+      } else if (path === this.routes.discovery) {
+        // oidc-provider serves discovery at a fixed relative path; Entra's sits under the issuer.
+        req.url = '/.well-known/openid-configuration';
+        await provider.callback()(req, res);
+      } else if (interaction && req.method === 'GET' && !interaction[2]) {
+        await this.showSignIn(provider, req, res, interaction[1]!);
+      } else if (interaction && req.method === 'POST' && interaction[2]) {
+        await this.signIn(provider, req, res, interaction[1]!);
+      } else if (path.startsWith(`/${this.tenantId}/`)) {
+        await provider.callback()(req, res);
+      } else if (/^\/[^/]+\/(v2\.0|oauth2|discovery)\//.test(path)) {
+        // AADSTS90002: Entra's answer for an unknown tenant (e.g. `common` here, where the issuer check needs the GUID).
+        res.writeHead(400, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+        res.end(JSON.stringify({ error: 'invalid_tenant', error_description: `AADSTS90002: Tenant '${path.split('/')[1]}' not found. This emulator serves tenant ${this.tenantId} only.` }));
+      } else {
+        res.writeHead(404, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ error: 'not_found' }));
+      }
+    } catch (error) {
+      this.logger.error(`Entra emulator error: ${(error as Error).message}`);
+      if (!res.headersSent) sendHtml(res, 500, errorPage('server_error'));
+      else res.destroy();
+    }
+  }
+
+  /** The sign-in page (oidc-provider's `login` prompt). Consent never needs a page here (see loadExistingGrant). */
+  private async showSignIn(provider: Provider, req: IncomingMessage, res: ServerResponse, uid: string): Promise<void> {
+    const details = await this.interaction(provider, req, res, uid);
+    if (!details) return;
+    sendHtml(res, 200, signInPage(`${this.routes.interaction}/${uid}/login`, this.users, 'MCP server'));
+  }
+
+  private async signIn(provider: Provider, req: IncomingMessage, res: ServerResponse, uid: string): Promise<void> {
+    const details = await this.interaction(provider, req, res, uid);
+    if (!details) return;
+    const user = findDemoUser((await readForm(req))?.get('user') ?? '');
+    if (!user) {
+      sendHtml(res, 400, errorPage('invalid_request', 'Pick one of the listed accounts.'));
+      return;
+    }
+    this.logger.log(`Entra emulator: ${user.name} signed in`);
+    await provider.interactionFinished(req, res, { login: { accountId: this.subjectOf(user) } }, { mergeWithLastSubmission: false });
+  }
+
+  /** The pending interaction bound to this browser (cookie) and this URL, or an error page. */
+  private async interaction(provider: Provider, req: IncomingMessage, res: ServerResponse, uid: string) {
+    try {
+      const details = await provider.interactionDetails(req, res);
+      if (details.uid === uid) return details;
+    } catch {
+      // no interaction cookie, or expired: answered below
+    }
+    sendHtml(res, 400, errorPage('invalid_request', 'This sign-in request has expired or belongs to another browser. Start again from the application.'));
+    return undefined;
+  }
+
+  private requireGraph(): GraphStandIn {
+    if (!this.graph) throw new Error('The Entra emulator is not started');
+    return this.graph;
+  }
+}
