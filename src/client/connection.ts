@@ -29,7 +29,9 @@ export async function ensureFreshTokens(ctx: SessionContext): Promise<'ready' | 
   reporter.step('The access token has expired; refreshing it...');
   try {
     const result = await auth(provider, { serverUrl: endpoint });
-    return result === 'AUTHORIZED' ? 'ready' : 'sign-in';
+    if (result === 'AUTHORIZED') return 'ready';
+    reporter.warn('The server refused the refresh token; a browser sign-in is needed.');
+    return 'sign-in';
   } catch (error) {
     throw authFailure('Refreshing the access token', endpoint, error);
   }

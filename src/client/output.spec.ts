@@ -1,4 +1,4 @@
-import { formatJson, formatToolResult, formatTools, Style, useColour } from './output';
+import { formatJson, formatToolResult, formatTools, formatWhoami, Style, useColour } from './output';
 
 const plain = new Style(false);
 
@@ -46,5 +46,23 @@ describe('output', () => {
 
   it('prints JSON alone, pretty, ending with a newline', () => {
     expect(formatJson({ a: 1 })).toBe('{\n  "a": 1\n}\n');
+  });
+
+  it('shows whoami as a short card when the tool returns the usual fields', () => {
+    const result = {
+      content: [{ type: 'text' as const, text: '{}' }],
+      structuredContent: { name: 'Adele Vance', preferredUsername: 'adelev@contoso.example', tid: 't-1', oid: 'o-1', clientId: 'c-1', scopes: ['mcp:tools', 'user.read'] },
+    };
+    expect(formatWhoami(result, plain)).toBe(
+      [
+        'Signed in as Adele Vance <adelev@contoso.example>',
+        '  user id:    o-1',
+        '  tenant id:  t-1',
+        '  client id:  c-1',
+        '  scopes:     mcp:tools user.read',
+        '',
+      ].join('\n'),
+    );
+    expect(formatWhoami({ content: [{ type: 'text', text: 'someone' }] }, plain)).toBe('someone\n');
   });
 });

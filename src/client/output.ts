@@ -99,3 +99,25 @@ export function formatToolResult(result: CallToolResult): string {
 export function formatJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
+
+/**
+ * The `whoami` tool's answer for people: its structured content when it has the
+ * usual fields, else the plain result.
+ */
+export function formatWhoami(result: CallToolResult, style: Style): string {
+  const who = result.structuredContent as
+    | { name?: unknown; preferredUsername?: unknown; oid?: unknown; tid?: unknown; clientId?: unknown; scopes?: unknown }
+    | undefined;
+  if (!who || typeof who.name !== 'string') return formatToolResult(result);
+  const lines = [`Signed in as ${style.bold(who.name)}${typeof who.preferredUsername === 'string' ? ` <${who.preferredUsername}>` : ''}`];
+  const facts: [string, unknown][] = [
+    ['user id', who.oid],
+    ['tenant id', who.tid],
+    ['client id', who.clientId],
+    ['scopes', Array.isArray(who.scopes) ? who.scopes.join(' ') : undefined],
+  ];
+  for (const [label, value] of facts) {
+    if (typeof value === 'string' && value) lines.push(`  ${style.dim(`${label}:`.padEnd(11))} ${value}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

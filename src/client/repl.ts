@@ -4,7 +4,7 @@ import { parseJsonObject } from './args';
 import { connectionFailure } from './connection';
 import { CliError } from './errors';
 import { ExitCode } from './exit-codes';
-import { formatToolResult, formatTools, Reporter, Style } from './output';
+import { formatToolResult, formatTools, formatWhoami, Reporter, Style } from './output';
 import { Session } from './session';
 import { SessionContext } from './session-context';
 import { argFields, promptArgs } from './tool-args';
@@ -71,9 +71,12 @@ export async function runRepl(session: Session, ctx: SessionContext, streams: Re
         case 'call':
           await callCommand(session, rest[0], argument.slice((rest[0] ?? '').length).trim(), tools, ask, print, reporter);
           break;
-        case 'whoami':
-          await callCommand(session, 'whoami', '{}', tools, ask, print, reporter);
+        case 'whoami': {
+          const result = await session.run((client) => invokeTool(client, 'whoami', {}));
+          if (result.isError) reporter.error(toolErrorText('whoami', result));
+          else print(formatWhoami(result, style));
           break;
+        }
         case 'help':
         case '?':
           print(REPL_HELP);

@@ -19,7 +19,7 @@ export class Session {
       return await work(client);
     } catch (error) {
       if (!needsSignIn(error)) throw error;
-      this.ctx.reporter.warn('The server no longer accepts this sign-in; signing in again.');
+      this.ctx.reporter.warn('The server no longer accepts this sign-in (revoked or expired); signing in again.');
       await this.close();
       await this.connect(true);
       return await work(this.connection!.client);
@@ -49,7 +49,7 @@ export class Session {
         this.connection = await openConnection(ctx);
       } catch (error) {
         if (signedInNow || !needsSignIn(error)) throw error;
-        ctx.reporter.warn('The stored sign-in is no longer accepted; signing in again.');
+        ctx.reporter.warn('The stored sign-in is no longer accepted (revoked or expired); signing in again.');
         await signIn(ctx);
         this.connection = await openConnection(ctx);
       }

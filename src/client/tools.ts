@@ -25,7 +25,7 @@ export async function invokeTool(client: Client, name: string, args: Record<stri
     return (await client.callTool({ name, arguments: args })) as CallToolResult;
   } catch (error) {
     if (error instanceof McpError) {
-      throw new CliError(`The server refused the call to ${name}: ${sentence(error.message.replace(/^MCP error -?\d+: /, ''))}.`, ExitCode.ToolError, {
+      throw new CliError(`The server refused the call to ${name}: ${sentence(error.message.replace(/MCP error -?\d+: /g, ''))}.`, ExitCode.ToolError, {
         cause: error,
       });
     }

@@ -1,0 +1,311 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CookieJarClient, formSubmission, parseForms } from './support/cookie-jar';
+import { SpawnedProcess, spawnTs } from './support/spawn-server';
+import { freePort, startTestServer, TestServer } from './support/test-app';
+
+const ROOT = join(__dirname, '..');
+const CLIENT = 'src/client/main.ts';
+/** The sign-in URL as the client prints it on stderr: alone on its line, indented. */
+const AUTHORIZE_LINE = /^\s+(https?:\/\/\S+\/authorize\?\S+)$/m;
+
+/**
+ * `npm run client`, end to end: the real server with its embedded Entra emulator,
+ * the client as a child process (stdout = results, stderr = progress), and this
+ * test playing the browser over HTTP with a cookie jar.
+ */
+describe('npm run client (the console MCP client)', () => {
+  jest.setTimeout(120_000);
+
+  let server: TestServer;
+  const configDirs: string[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    for (const dir of configDirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A fresh `$XDG_CONFIG_HOME`: a user who never ran the client. */
+  function newConfigHome(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-client-e2e-'));
+    configDirs.push(dir);
+    return dir;
+  }
+
+  function runClient(configHome: string, args: string[]): SpawnedProcess {
+    return spawnTs(CLIENT, { XDG_CONFIG_HOME: configHome }, ['--no-browser', ...args]);
+  }
+
+  /** Runs the client and, when it prints a sign-in URL, plays the browser clicking `choices` in order of preference. */
+  async function runWithBrowser(configHome: string, args: string[], browser: CookieJarClient, choices = ['Allow', 'Adele Vance']) {
+    const client = runClient(configHome, args);
+    const url = await authorizationUrlFrom(client);
+    await playBrowser(browser, url, choices);
+    const code = await client.exited;
+    return { code, stdout: client.stdout(), stderr: client.stderr() };
+  }
+
+  describe.each([
+    ['http', 'Streamable HTTP at /mcp'],
+    ['sse', 'HTTP+SSE at /sse'],
+  ])('over --transport %s (%s)', (transport) => {
+    let home: string;
+    const browser = new CookieJarClient();
+
+    beforeAll(() => {
+      home = newConfigHome();
+    });
+
+    it('shows the 401 challenge and the metadata, signs in through consent and the emulator, and prints Adele Vance', async () => {
+      const run = await runWithBrowser(home, ['--server', server.url, '--transport', transport, '--call', 'get_user_name'], browser);
+
+      expect(run.stderr).toContain('HTTP 401');
+      expect(run.stderr).toMatch(/WWW-Authenticate: +Bearer .*resource_metadata="[^"]+\/\.well-known\/oauth-protected-resource"/);
+      expect(run.stderr).toMatch(/authorization servers: +http:\/\/localhost:\d+/);
+      expect(run.stderr).toMatch(/Registered as client \S+ \(dynamic client registration, RFC 7591\)/);
+      expect(run.stderr).toContain('Signed in.');
+      expect(run.stdout).toBe('Adele Vance\n');
+      expect(run.code).toBe(0);
+    });
+
+    it('reuses the stored tokens on the next run, without a browser', async () => {
+      const client = runClient(home, ['--server', server.url, '--transport', transport, '--call', 'get_user_name']);
+      const code = await client.exited;
+
+      expect(client.stderr()).not.toContain('/authorize?');
+      expect(client.stdout()).toBe('Adele Vance\n');
+      expect(code).toBe(0);
+    });
+  });
+
+  describe('with a signed-in user', () => {
+    let home: string;
+    const browser = new CookieJarClient();
+
+    beforeAll(async () => {
+      home = newConfigHome();
+      const run = await runWithBrowser(home, ['--server', server.url, '--call', 'whoami'], browser);
+      expect(run.code).toBe(0);
+    });
+
+    it('keeps registration and tokens in $XDG_CONFIG_HOME/mcp-console-client, one file per server, mode 0600', () => {
+      const dir = join(home, 'mcp-console-client', 'servers');
+      const files = readdirSync(dir);
+      expect(files).toHaveLength(1);
+      expect(statSync(join(dir, files[0]!)).mode & 0o777).toBe(0o600);
+      const entry = JSON.parse(readFileSync(join(dir, files[0]!), 'utf8'));
+      expect(entry.server).toBe(server.url);
+      expect(entry.client.client_name).toBe('MCP Console Client');
+      expect(entry.client.redirect_uris).toEqual([expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/callback$/)]);
+      expect(entry.tokens.refresh_token).toEqual(expect.any(String));
+    });
+
+    it('--list-tools prints the tools with their descriptions on stdout', async () => {
+      const client = runClient(home, ['--server', server.url, '--list-tools']);
+      expect(await client.exited).toBe(0);
+      for (const name of ['get_user_name', 'get_user_profile', 'whoami']) expect(client.stdout()).toMatch(new RegExp(`^${name}$`, 'm'));
+    });
+
+    it('--json puts only the JSON result on stdout', async () => {
+      const client = runClient(home, ['--server', server.url, '--call', 'get_user_name', '--json']);
+      expect(await client.exited).toBe(0);
+      const result = JSON.parse(client.stdout());
+      expect(result.content).toEqual([expect.objectContaining({ type: 'text', text: 'Adele Vance' })]);
+    });
+
+    it('exits 1 with one sentence when the tool does not exist', async () => {
+      const client = runClient(home, ['--server', server.url, '--call', 'no_such_tool']);
+      expect(await client.exited).toBe(1);
+      expect(client.stdout()).toBe('');
+      expect(client.stderr()).toMatch(/no_such_tool/);
+      expect(client.stderr()).not.toMatch(/^\s+at /m);
+    });
+
+    it('runs the interactive prompt in a terminal: list tools, call get_user_name, quit', async () => {
+      const tmux = new Tmux(`mcp-client-e2e-${process.pid}`);
+      try {
+        tmux.start(`XDG_CONFIG_HOME=${home} node -r ts-node/register/transpile-only ${CLIENT} --server ${server.url} --no-browser; echo "EXIT=$?"; sleep 60`);
+        await tmux.waitFor(/mcp> $/m);
+        expect(tmux.screen()).toMatch(/Signed in to http:\/\/localhost:\d+: 3 tools/);
+
+        tmux.type('tools');
+        await tmux.waitFor(/arguments: none[\s\S]*mcp> $/m);
+        expect(tmux.screen()).toMatch(/^get_user_profile$/m);
+
+        tmux.type('call get_user_name');
+        await tmux.waitFor(/^Adele Vance$/m);
+
+        tmux.type('quit');
+        await tmux.waitFor(/^EXIT=0$/m);
+      } finally {
+        tmux.kill();
+      }
+    });
+
+    it('--logout revokes the tokens at the server and forgets them; the next call needs a sign-in again', async () => {
+      const entryFile = readdirSync(join(home, 'mcp-console-client', 'servers'))[0]!;
+      const before = JSON.parse(readFileSync(join(home, 'mcp-console-client', 'servers', entryFile), 'utf8'));
+
+      const logout = runClient(home, ['--server', server.url, '--logout']);
+      expect(await logout.exited).toBe(0);
+      expect(logout.stderr()).toContain(`Signed out of ${server.url}.`);
+
+      // RFC 7009: the revoked access token no longer opens the MCP endpoint.
+      const res = await fetch(`${server.url}/mcp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${before.tokens.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+      expect(res.status).toBe(401);
+      const after = JSON.parse(readFileSync(join(home, 'mcp-console-client', 'servers', entryFile), 'utf8'));
+      expect(after.tokens).toBeUndefined();
+
+      const call = runClient(home, ['--server', server.url, '--call', 'get_user_name', '--timeout', '2']);
+      expect(await call.exited).toBe(3);
+      expect(call.stderr()).toMatch(AUTHORIZE_LINE);
+      expect(call.stderr()).toContain('Sign-in timed out');
+      expect(call.stdout()).toBe('');
+    });
+  });
+
+  it('exits 3 with a clear message when consent is denied', async () => {
+    const run = await runWithBrowser(newConfigHome(), ['--server', server.url, '--call', 'get_user_name'], new CookieJarClient(), ['Deny']);
+
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('Sign-in was denied');
+    expect(run.stdout).toBe('');
+  });
+
+  it('registers again when the stored callback port is taken by another program', async () => {
+    const home = newConfigHome();
+    const browser = new CookieJarClient();
+    expect((await runWithBrowser(home, ['--server', server.url, '--call', 'get_user_name'], browser)).code).toBe(0);
+    const logout = runClient(home, ['--server', server.url, '--logout']);
+    expect(await logout.exited).toBe(0);
+    const file = join(home, 'mcp-console-client', 'servers', readdirSync(join(home, 'mcp-console-client', 'servers'))[0]!);
+    const port = Number(new URL(JSON.parse(readFileSync(file, 'utf8')).client.redirect_uris[0]).port);
+
+    const squatter = await occupy(port);
+    try {
+      const run = await runWithBrowser(home, ['--server', server.url, '--call', 'get_user_name'], browser);
+      expect(run.stderr).toContain(`Callback port ${port} is in use; registering again with a free port.`);
+      expect(run.stdout).toBe('Adele Vance\n');
+      expect(run.code).toBe(0);
+    } finally {
+      squatter.close();
+    }
+  });
+
+  it('exits 4 with one sentence when the server is not running', async () => {
+    const client = runClient(newConfigHome(), ['--server', `http://localhost:${await freePort()}`, '--call', 'get_user_name']);
+    expect(await client.exited).toBe(4);
+    expect(client.stderr()).toMatch(/Cannot reach the MCP server at http:\/\/localhost:\d+ \(connection refused\): is it running\?/);
+    expect(client.stderr()).not.toMatch(/^\s+at /m);
+  });
+
+  it.each([
+    [['--transport', 'carrier-pigeon', '--list-tools']],
+    [['--args', '{}']],
+    [['--call', 'x', '--args', 'not json']],
+    [['--frobnicate']],
+    [[]], // no terminal and nothing to do
+  ])('exits 2 on bad usage: %j', async (args) => {
+    const client = runClient(newConfigHome(), ['--server', server.url, ...args]);
+    expect(await client.exited).toBe(2);
+    expect(client.stderr().trim().split('\n')).toHaveLength(1);
+  });
+});
+
+/** Waits until the client prints the authorization URL on stderr (or exits without one). */
+async function authorizationUrlFrom(client: SpawnedProcess, timeoutMs = 60_000): Promise<URL> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void client.exited.then(() => (exited = true));
+  for (;;) {
+    const match = AUTHORIZE_LINE.exec(client.stderr());
+    if (match) return new URL(match[1]!);
+    if (exited || Date.now() > deadline) {
+      throw new Error(`the client printed no sign-in URL; stderr:\n${client.stderr()}\nstdout:\n${client.stdout()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Plays the user's browser from the authorization URL: on each page it clicks the
+ * first button of `choices` found there (consent: Allow/Deny; emulator sign-in:
+ * a demo user), following redirects until the client's loopback callback, which
+ * it then requests as the browser would.
+ */
+async function playBrowser(browser: CookieJarClient, start: URL, choices: string[]): Promise<void> {
+  const isCallback = (url: URL) => url.hostname === '127.0.0.1' && url.pathname === '/callback';
+  let hop = await browser.followRedirects(start, { stopAt: isCallback });
+  for (let page = 0; !hop.stopped; page++) {
+    const html = await hop.response.text();
+    if (page > 5) throw new Error(`stuck in the browser at ${hop.url.origin}${hop.url.pathname} (HTTP ${hop.response.status})`);
+    const forms = parseForms(html, hop.url);
+    const click = choices
+      .map((label) => forms.map((form) => ({ form, button: form.buttons.find((b) => b.label === label) })).find((c) => c.button))
+      .find(Boolean);
+    if (!click) {
+      const labels = forms.flatMap((f) => f.buttons.map((b) => b.label));
+      throw new Error(`no button of ${choices.join('/')} at ${hop.url.origin}${hop.url.pathname} (HTTP ${hop.response.status}; buttons: ${labels.join(', ') || 'none'})`);
+    }
+    const { url, init } = formSubmission(click.form, click.button);
+    hop = await browser.followRedirects(url, { init, stopAt: isCallback });
+  }
+  const res = await fetch(hop.url);
+  await res.text();
+}
+
+/** Holds a loopback port open, as another program would. */
+async function occupy(port: number): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return server;
+}
+
+/** A pseudo-terminal through tmux, on its own socket so no one else's sessions are touched. */
+class Tmux {
+  private readonly socket: string;
+  constructor(private readonly session: string) {
+    this.socket = session;
+  }
+  start(command: string): void {
+    this.tmux(['new-session', '-d', '-s', this.session, '-x', '200', '-y', '50', '-c', ROOT, command]);
+  }
+  type(line: string): void {
+    this.tmux(['send-keys', '-t', this.session, '-l', line]);
+    this.tmux(['send-keys', '-t', this.session, 'Enter']);
+  }
+  screen(): string {
+    return this.tmux(['capture-pane', '-p', '-J', '-S', '-200', '-t', this.session]).replace(/\s+$/, ' ');
+  }
+  async waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.screen())) {
+      if (Date.now() > deadline) throw new Error(`the terminal never showed ${pattern}; screen:\n${this.screen()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  kill(): void {
+    try {
+      this.tmux(['kill-server']);
+    } catch {
+      // already gone
+    }
+  }
+  private tmux(args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+  }
+}
