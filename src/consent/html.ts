@@ -62,7 +62,7 @@ const LOGO = new SafeHtml(
 
 /** A complete page of this server: one card, the product's look, no external assets. */
 export function renderPage(title: string, body: SafeHtml, options: { className?: string } = {}): string {
-  return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer"><title>${title}</title><style>${new SafeHtml(STYLES)}</style></head><body><main class="${options.className ?? ''}"><div class="brand">${LOGO}<span>MCP server · sign-in</span></div>${body}</main></body></html>`.value}`;
+  return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="same-origin"><title>${title}</title><style>${new SafeHtml(STYLES)}</style></head><body><main class="${options.className ?? ''}"><div class="brand">${LOGO}<span>MCP server · sign-in</span></div>${body}</main></body></html>`.value}`;
 }
 
 /** A page telling the user what went wrong and what to do next; never sent to a client's redirect URI. */

@@ -24,7 +24,8 @@ export function pageSecurityHeaders(formActionOrigins: readonly string[] = []): 
     'X-Frame-Options': 'DENY',
     'Cache-Control': 'no-store',
     Pragma: 'no-cache',
-    'Referrer-Policy': 'no-referrer',
+    // Not no-referrer: browsers then send `Origin: null` with the form POST, which the origin check refuses.
+    'Referrer-Policy': 'same-origin',
     'X-Content-Type-Options': 'nosniff',
   };
 }

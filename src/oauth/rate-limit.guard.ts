@@ -16,9 +16,17 @@ interface Window {
   count: number;
 }
 
-/** Counters kept by the process: a limit per instance, like @nestjs/throttler's default storage. */
-const windows = new Map<string, Window>();
-let lastSweep = 0;
+interface Counters {
+  windows: Map<string, Window>;
+  lastSweep: number;
+}
+
+/**
+ * Counters kept in memory, one set per application (keyed by its configuration object, so several
+ * apps in one process, as in tests, do not share them): a limit per instance, like
+ * @nestjs/throttler's default storage.
+ */
+const countersByApp = new WeakMap<AppConfig, Counters>();
 
 /**
  * Fixed-window rate limit per endpoint and client IP (DESIGN.md: rate limits on `/register`,
@@ -39,7 +47,9 @@ export class RateLimitGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<Request>();
     const now = Date.now();
     const windowMs = windowSeconds * 1000;
-    this.sweep(now, windowMs);
+    const counters = this.counters();
+    this.sweep(counters, now, windowMs);
+    const windows = counters.windows;
     const key = `${name}|${req.ip ?? 'unknown'}`;
     let window = windows.get(key);
     if (!window || now - window.startedAt >= windowMs) {
@@ -55,9 +65,18 @@ export class RateLimitGuard implements CanActivate {
     });
   }
 
-  private sweep(now: number, windowMs: number): void {
-    if (now - lastSweep < 60_000) return;
-    lastSweep = now;
-    for (const [key, w] of windows) if (now - w.startedAt >= Math.max(windowMs, 60_000)) windows.delete(key);
+  private counters(): Counters {
+    let counters = countersByApp.get(this.config);
+    if (!counters) {
+      counters = { windows: new Map(), lastSweep: Date.now() };
+      countersByApp.set(this.config, counters);
+    }
+    return counters;
+  }
+
+  private sweep(counters: Counters, now: number, windowMs: number): void {
+    if (now - counters.lastSweep < 60_000) return;
+    counters.lastSweep = now;
+    for (const [key, w] of counters.windows) if (now - w.startedAt >= Math.max(windowMs, 60_000)) counters.windows.delete(key);
   }
 }

@@ -13,6 +13,7 @@ import { parseRequestedScopes } from './checks/scopes';
 import { OAuthError, OAuthErrorCode } from './errors';
 import { GrantService } from './grant.service';
 import type { AccessTokenRecord, GrantRecord, IssuedPair, RefreshTokenRecord } from './oauth.records';
+import { UpstreamSignInRequiredError } from './upstream-tokens';
 import { EntraUpstreamTokens } from './upstream-tokens.service';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -125,7 +126,7 @@ export class TokenService {
 
       if (record.rotated) return this.respond(await this.retryRotated(token, record));
 
-      await this.upstream.refreshIfExpired(grant);
+      await this.refreshUpstreamIfExpired(grant);
       const pair = await this.issuePair(grant, scopes);
       const rotated: RefreshTokenRecord = {
         ...record,
@@ -161,6 +162,16 @@ export class TokenService {
   async findAccessToken(token: string): Promise<AccessTokenRecord | null> {
     const record = await this.accessTokens.get(sha256(token));
     return record && record.expiresAt > Date.now() ? record : null;
+  }
+
+  /** DESIGN.md: when Entra refuses the upstream refresh the grant is revoked, and so is the client's refresh. */
+  private async refreshUpstreamIfExpired(grant: GrantRecord): Promise<void> {
+    try {
+      await this.upstream.refreshIfExpired(grant);
+    } catch (error) {
+      if (error instanceof UpstreamSignInRequiredError) throw invalidGrant('The Microsoft sign-in behind this authorization has ended; please sign in again.');
+      throw error;
+    }
   }
 
   private async retryRotated(token: string, record: RefreshTokenRecord): Promise<IssuedPair> {
