@@ -407,6 +407,40 @@ describe('Entra ID upstream: EntraClient against the embedded Entra emulator', (
   });
 });
 
+describe('A server pointed at a standalone emulator, as at a real tenant', () => {
+  it('signs in through AUTH_AUTHORITY=http://localhost:N with the same client code', async () => {
+    const redirectUri = `http://localhost:${await freePort()}/auth/callback`;
+    const emulator = new EntraEmulator({ port: 0, redirectUris: [redirectUri] });
+    await emulator.start();
+    const server = await startTestServer({
+      AUTH_AUTHORITY: emulator.origin,
+      AUTH_TENANT_ID: emulator.tenantId,
+      AUTH_CLIENT_ID: emulator.clientId,
+      AUTH_REDIRECT_URI: redirectUri,
+      GRAPH_BASE_URL: emulator.graphBaseUrl,
+    });
+    try {
+      expect(server.config.entra.mode).toBe('tenant');
+      await expect(fetch(`http://localhost:${server.config.emulatorPort}/`)).rejects.toThrow('fetch failed');
+      const entra = server.app.get(EntraClient);
+      const request = newAuthorizationRequest();
+      const jar = new CookieJarClient();
+      const isCallback = (url: URL) => url.href.startsWith(`${redirectUri}?`);
+      const page = await jar.followRedirects(await entra.buildAuthorizationUrl(request), { stopAt: isCallback });
+      const { form, button } = formWithButton(await page.response.text(), page.url, 'Megan Bowen');
+      const submission = formSubmission(form, button);
+      const back = await jar.followRedirects(submission.url, { init: submission.init, stopAt: isCallback });
+      const tokens = await entra.exchangeCode(back.url, request);
+      expect(tokens.identity.name).toBe('Megan Bowen');
+      const me = await fetch(`${server.config.graphBaseUrl}/me`, { headers: { authorization: `Bearer ${tokens.accessToken}` } });
+      expect(((await me.json()) as { displayName: string }).displayName).toBe('Megan Bowen');
+    } finally {
+      await server.close();
+      await emulator.stop();
+    }
+  });
+});
+
 describe('Starting without an Entra tenant', () => {
   it('refuses a production start without AUTH_TENANT_ID, naming the variable', async () => {
     const env = { ...process.env, NODE_ENV: 'production', AUTH_TENANT_ID: '', AUTH_CLIENT_ID: '', AUTH_AUTHORITY: '', PORT: String(await freePort()) };

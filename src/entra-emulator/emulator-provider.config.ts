@@ -161,6 +161,7 @@ export function emulatorProviderConfiguration(options: EmulatorProviderOptions):
       ctx.body = errorPage(String(out.error), out.error_description ? String(out.error_description) : undefined);
     },
     ttl: {
+      AccessToken: () => options.accessTokenLifetimeSeconds(),
       AuthorizationCode: 600,
       IdToken: 3600,
       Interaction: 3600,

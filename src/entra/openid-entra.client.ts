@@ -55,9 +55,9 @@ export class OpenIdEntraClient extends EntraClient {
     try {
       const tokens = await oidc.authorizationCodeGrant(
         configuration,
-        // openid-client compares the callback's origin and path with redirect_uri; Entra's redirect lands on exactly that.
         callbackUrl,
         { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true },
+        // The registered redirect URI, not one derived from callbackUrl (behind a proxy the two may differ).
         { redirect_uri: this.entra.redirectUri },
       );
       const claims = tokens.claims();
