@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CookieJarClient, formSubmission, parseForms } from './support/cookie-jar';
+import { CookieJarClient } from './support/cookie-jar';
+import { authorizeWithBrowser, GENEROUS_RATE_LIMITS } from './support/oauth-flow';
 import { SpawnedProcess, spawnTs } from './support/spawn-server';
 import { freePort, startTestServer, TestServer } from './support/test-app';
 
@@ -24,7 +25,7 @@ describe('npm run client (the console MCP client)', () => {
   const configDirs: string[] = [];
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer(GENEROUS_RATE_LIMITS);
   });
 
   afterAll(async () => {
@@ -43,11 +44,11 @@ describe('npm run client (the console MCP client)', () => {
     return spawnTs(CLIENT, { XDG_CONFIG_HOME: configHome }, ['--no-browser', ...args]);
   }
 
-  /** Runs the client and, when it prints a sign-in URL, plays the browser clicking `choices` in order of preference. */
-  async function runWithBrowser(configHome: string, args: string[], browser: CookieJarClient, choices = ['Allow', 'Adele Vance']) {
+  /** Runs the client, waits for its sign-in URL and plays the browser (consent `decision`, then Adele Vance). */
+  async function runWithBrowser(configHome: string, args: string[], browser: CookieJarClient, decision: 'Allow' | 'Deny' = 'Allow') {
     const client = runClient(configHome, args);
     const url = await authorizationUrlFrom(client);
-    await playBrowser(browser, url, choices);
+    await playBrowser(server, browser, url, decision);
     const code = await client.exited;
     return { code, stdout: client.stdout(), stderr: client.stderr() };
   }
@@ -176,7 +177,7 @@ describe('npm run client (the console MCP client)', () => {
   });
 
   it('exits 3 with a clear message when consent is denied', async () => {
-    const run = await runWithBrowser(newConfigHome(), ['--server', server.url, '--call', 'get_user_name'], new CookieJarClient(), ['Deny']);
+    const run = await runWithBrowser(newConfigHome(), ['--server', server.url, '--call', 'get_user_name'], new CookieJarClient(), 'Deny');
 
     expect(run.code).toBe(3);
     expect(run.stderr).toContain('Sign-in was denied');
@@ -239,29 +240,16 @@ async function authorizationUrlFrom(client: SpawnedProcess, timeoutMs = 60_000):
 }
 
 /**
- * Plays the user's browser from the authorization URL: on each page it clicks the
- * first button of `choices` found there (consent: Allow/Deny; emulator sign-in:
- * a demo user), following redirects until the client's loopback callback, which
- * it then requests as the browser would.
+ * Plays the user's browser from the printed URL (the shared OAuth helper clicks
+ * through consent and the emulator's sign-in), then delivers the redirect to the
+ * client's loopback callback, as the browser would.
  */
-async function playBrowser(browser: CookieJarClient, start: URL, choices: string[]): Promise<void> {
-  const isCallback = (url: URL) => url.hostname === '127.0.0.1' && url.pathname === '/callback';
-  let hop = await browser.followRedirects(start, { stopAt: isCallback });
-  for (let page = 0; !hop.stopped; page++) {
-    const html = await hop.response.text();
-    if (page > 5) throw new Error(`stuck in the browser at ${hop.url.origin}${hop.url.pathname} (HTTP ${hop.response.status})`);
-    const forms = parseForms(html, hop.url);
-    const click = choices
-      .map((label) => forms.map((form) => ({ form, button: form.buttons.find((b) => b.label === label) })).find((c) => c.button))
-      .find(Boolean);
-    if (!click) {
-      const labels = forms.flatMap((f) => f.buttons.map((b) => b.label));
-      throw new Error(`no button of ${choices.join('/')} at ${hop.url.origin}${hop.url.pathname} (HTTP ${hop.response.status}; buttons: ${labels.join(', ') || 'none'})`);
-    }
-    const { url, init } = formSubmission(click.form, click.button);
-    hop = await browser.followRedirects(url, { init, stopAt: isCallback });
+async function playBrowser(server: TestServer, browser: CookieJarClient, start: URL, decision: 'Allow' | 'Deny'): Promise<void> {
+  const flow = await authorizeWithBrowser(server, start, { jar: browser, decision, user: 'Adele Vance' });
+  if (!flow.reachedClient) {
+    throw new Error(`the browser never reached the client: ended at ${flow.url.origin}${flow.url.pathname} (HTTP ${flow.response.status})`);
   }
-  const res = await fetch(hop.url);
+  const res = await fetch(flow.url);
   await res.text();
 }
 
