@@ -200,6 +200,27 @@ describe('Entra ID upstream: EntraClient against the embedded Entra emulator', (
       expect((await entra.exchangeCode(second.callbackUrl, request)).identity.name).toBe('Adele Vance');
     });
 
+    it('grants consent itself, also when the request insists with prompt=consent (an admin-consented app has no consent page)', async () => {
+      const jar = new CookieJarClient();
+      await signIn(jar, newAuthorizationRequest());
+      const request = newAuthorizationRequest();
+      const url = await entra.buildAuthorizationUrl(request);
+      url.searchParams.set('prompt', 'consent');
+      const result = await jar.followRedirects(url, { stopAt: isCallback });
+      expect(result.stopped).toBe(true);
+      expect((await entra.exchangeCode(result.url, request)).identity.name).toBe('Adele Vance');
+    });
+
+    it('asks again when the request says prompt=login, as Entra does', async () => {
+      const jar = new CookieJarClient();
+      await signIn(jar, newAuthorizationRequest());
+      const url = await entra.buildAuthorizationUrl(newAuthorizationRequest());
+      url.searchParams.set('prompt', 'login');
+      const result = await jar.followRedirects(url, { stopAt: isCallback });
+      expect(result.stopped).toBe(false);
+      expect(await result.response.text()).toContain('>Megan Bowen</button>');
+    });
+
     it('signs Megan Bowen in from a fresh browser', async () => {
       const tokens = await signInAndExchange(new CookieJarClient(), 'Megan Bowen');
       expect(tokens.identity).toMatchObject({ name: 'Megan Bowen', preferredUsername: 'meganb@contoso.example', tid: EMULATOR_TENANT_ID });
@@ -452,6 +473,11 @@ describe('Starting without an Entra tenant', () => {
   it('never creates the embedded emulator in production, even if asked', () => {
     const config = Object.assign(new AppConfig(), { isProduction: true });
     expect(() => createEmbeddedEmulator(config)).toThrow(/never runs with NODE_ENV=production.*AUTH_TENANT_ID/);
+  });
+
+  it('needs a fixed emulator port, since the issuer is part of the configuration', () => {
+    const config = Object.assign(new AppConfig(), { isProduction: false, emulatorPort: 0 });
+    expect(() => createEmbeddedEmulator(config)).toThrow(/EMULATOR_PORT/);
   });
 });
 

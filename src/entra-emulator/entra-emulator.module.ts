@@ -9,6 +9,10 @@ export function createEmbeddedEmulator(config: AppConfig): EntraEmulator {
       'The embedded Entra emulator never runs with NODE_ENV=production: set AUTH_TENANT_ID and AUTH_CLIENT_ID to use your Entra tenant',
     );
   }
+  if (config.emulatorPort === 0) {
+    // The issuer (and so AUTH_AUTHORITY) must be known before the emulator listens.
+    throw new Error('The embedded Entra emulator needs a fixed port: set EMULATOR_PORT (or a non-zero PORT)');
+  }
   return new EntraEmulator({
     port: config.emulatorPort,
     redirectUris: [config.entra.redirectUri],

@@ -85,6 +85,7 @@ export class EntraEmulator {
   private accessTokenLifetime: number;
   private server?: Server;
   private provider?: Provider;
+  private providerHandler?: ReturnType<Provider['callback']>;
   private graph?: GraphStandIn;
   private boundPort?: number;
 
@@ -143,6 +144,7 @@ export class EntraEmulator {
     );
     provider.on('server_error', (_ctx: unknown, error: Error) => this.logger.error(`Entra emulator error: ${error.message}`));
     this.provider = provider;
+    this.providerHandler = provider.callback();
     this.graph = new GraphStandIn(this.issuer, { keys: [publicJwk as never] });
   }
 
@@ -201,9 +203,8 @@ export class EntraEmulator {
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
-    const provider = this.provider;
-    const graph = this.graph;
-    if (!provider || !graph) {
+    const { provider, providerHandler, graph } = this;
+    if (!provider || !providerHandler || !graph) {
       sendHtml(res, 503, errorPage('temporarily_unavailable', 'The emulator is starting.'));
       return;
     }
@@ -215,13 +216,13 @@ export class EntraEmulator {
       } else if (path === this.routes.discovery) {
         // oidc-provider serves discovery at a fixed relative path; Entra's sits under the issuer.
         req.url = '/.well-known/openid-configuration';
-        await provider.callback()(req, res);
+        await providerHandler(req, res);
       } else if (interaction && req.method === 'GET' && !interaction[2]) {
         await this.showSignIn(provider, req, res, interaction[1]!);
       } else if (interaction && req.method === 'POST' && interaction[2]) {
         await this.signIn(provider, req, res, interaction[1]!);
       } else if (path.startsWith(`/${this.tenantId}/`)) {
-        await provider.callback()(req, res);
+        await providerHandler(req, res);
       } else if (/^\/[^/]+\/(v2\.0|oauth2|discovery)\//.test(path)) {
         // AADSTS90002: Entra's answer for an unknown tenant (e.g. `common` here, where the issuer check needs the GUID).
         res.writeHead(400, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
@@ -237,10 +238,26 @@ export class EntraEmulator {
     }
   }
 
-  /** The sign-in page (oidc-provider's `login` prompt). Consent never needs a page here (see loadExistingGrant). */
+  /**
+   * The sign-in page (oidc-provider's `login` prompt). Consent is never a page:
+   * loadExistingGrant grants everything up front; a consent prompt that still
+   * comes up (e.g. `prompt=consent`) is granted here without asking.
+   */
   private async showSignIn(provider: Provider, req: IncomingMessage, res: ServerResponse, uid: string): Promise<void> {
     const details = await this.interaction(provider, req, res, uid);
     if (!details) return;
+    if (details.prompt.name === 'consent' && details.session?.accountId) {
+      const grant = details.grantId
+        ? await provider.Grant.find(details.grantId)
+        : new provider.Grant({ accountId: details.session.accountId, clientId: String(details.params.client_id) });
+      if (!grant) throw new Error('grant of the pending consent not found');
+      const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+      if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+      if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+      for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(resource, scopes.join(' '));
+      await provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
+      return;
+    }
     sendHtml(res, 200, signInPage(`${this.routes.interaction}/${uid}/login`, this.users, 'MCP server'));
   }
 
