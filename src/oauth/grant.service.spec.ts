@@ -1,0 +1,63 @@
+import { AppConfig } from '../config/app-config';
+import { SigningKeysService } from '../config/signing-keys.service';
+import { MemoryStore } from '../store/memory.store';
+import { GrantService } from './grant.service';
+import type { AuthorizationRequest } from './oauth.records';
+
+const config = Object.assign(new AppConfig(), { grantMaxLifetimeDays: 90, signingKey: Buffer.alloc(32, 7) });
+const request: AuthorizationRequest = {
+  clientId: 'c1',
+  redirectUri: 'http://127.0.0.1:1/cb',
+  redirectUriGiven: true,
+  scopes: ['mcp:tools'],
+  codeChallenge: 'x'.repeat(43),
+  resource: 'http://localhost:8000/',
+};
+const tokens = {
+  identity: { oid: 'o', tid: 't', name: 'Adele Vance', preferredUsername: 'adelev@contoso.example' },
+  accessToken: 'entra-access-token',
+  refreshToken: 'entra-refresh-token',
+  expiresAt: Date.now() + 3600_000,
+};
+
+describe('GrantService', () => {
+  let grants: GrantService;
+  let store: MemoryStore;
+  beforeEach(() => {
+    store = new MemoryStore();
+    grants = new GrantService(store, config, new SigningKeysService(config));
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('keeps the Entra tokens only encrypted (AES-256-GCM), readable with the grant id as context', async () => {
+    const grant = await grants.create(request, tokens, true);
+    const raw = await store.get(`grant:${grant.id}`);
+    expect(raw).not.toContain('entra-access-token');
+    expect(raw).not.toContain('entra-refresh-token');
+    expect(grants.open(grant)).toEqual({ accessToken: 'entra-access-token', refreshToken: 'entra-refresh-token', expiresAt: tokens.expiresAt });
+    // Moved to another record, the ciphertext does not open (AAD = grant id).
+    expect(grants.open({ ...grant, id: 'another-grant' })).toBeNull();
+  });
+
+  it('is not usable until its authorization code is redeemed (activated)', async () => {
+    const grant = await grants.create(request, tokens, true);
+    expect(await grants.find(grant.id)).toBeNull();
+    await grants.activate(grant.id);
+    expect(await grants.find(grant.id)).toMatchObject({ id: grant.id, active: true });
+  });
+
+  it('ends after GRANT_MAX_LIFETIME_DAYS whatever happens', async () => {
+    const grant = await grants.create(request, tokens, true);
+    await grants.activate(grant.id);
+    const realNow = Date.now();
+    jest.spyOn(Date, 'now').mockReturnValue(realNow + 90 * 24 * 3600 * 1000 + 1);
+    expect(await grants.find(grant.id)).toBeNull();
+  });
+
+  it('is gone once revoked', async () => {
+    const grant = await grants.create(request, tokens, true);
+    await grants.activate(grant.id);
+    await grants.revoke(grant.id, 'test');
+    expect(await grants.find(grant.id)).toBeNull();
+  });
+});
