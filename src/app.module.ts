@@ -1,9 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from './config/app-config';
+import { ClientRegistryModule } from './client-registry/client-registry.module';
 import { ConfigModule } from './config/config.module';
+import { ConsentModule } from './consent/consent.module';
 import { EntraModule } from './entra/entra.module';
 import { EntraEmulatorModule } from './entra-emulator/entra-emulator.module';
 import { LoggingModule } from './logging/logging.module';
+import { OAuthModule } from './oauth/oauth.module';
 import { StoreModule } from './store/store.module';
 
 /** The whole service, wired for one validated configuration. */
@@ -17,6 +20,9 @@ export class AppModule {
         LoggingModule,
         StoreModule,
         EntraModule,
+        ClientRegistryModule,
+        ConsentModule,
+        OAuthModule,
         // The Entra emulator only when no tenant is configured (never in production: loadConfig and the module refuse it).
         ...(config.entra.mode === 'embedded-emulator' ? [EntraEmulatorModule] : []),
       ],
