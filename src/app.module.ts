@@ -5,6 +5,7 @@ import { ConfigModule } from './config/config.module';
 import { ConsentModule } from './consent/consent.module';
 import { EntraModule } from './entra/entra.module';
 import { EntraEmulatorModule } from './entra-emulator/entra-emulator.module';
+import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { StoreModule } from './store/store.module';
@@ -19,6 +20,7 @@ export class AppModule {
         ConfigModule.forConfig(config),
         LoggingModule,
         StoreModule,
+        HealthModule,
         EntraModule,
         ClientRegistryModule,
         ConsentModule,

@@ -1,11 +1,25 @@
-import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { MemoryStore } from './memory.store';
+import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { RedisStore } from './redis.store';
+import { SqliteStore } from './sqlite.store';
 import { Store } from './store.port';
+
+/** Redis when REDIS_URL is set (several instances share state), else the SQLite file in DATA_DIR. */
+export function createStore(config: AppConfig, logger = new Logger(StoreModule.name)): Store {
+  if (config.redisUrl) {
+    const store = new RedisStore({ url: config.redisUrl });
+    logger.log(`Using the Redis store at ${store.target} (key prefix "${store.keyPrefix}")`);
+    return store;
+  }
+  const store = new SqliteStore({ dataDir: config.dataDir });
+  logger.log(`Using the SQLite store at ${store.file}`);
+  return store;
+}
 
 /** Provides the `Store` port. The adapter is chosen from the configuration. */
 @Global()
 @Module({
-  providers: [{ provide: Store, useFactory: () => new MemoryStore() }],
+  providers: [{ provide: Store, inject: [AppConfig], useFactory: (config: AppConfig) => createStore(config) }],
   exports: [Store],
 })
 export class StoreModule implements OnApplicationShutdown {

@@ -1,0 +1,41 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { Store } from '../store/store.port';
+
+/** A readiness probe must answer even when the store hangs: adapters time out sooner, this is the backstop. */
+const PING_TIMEOUT_MS = 2000;
+
+/** Readiness of the state store: up when `Store.ping` answers. */
+@Injectable()
+export class StoreHealthIndicator {
+  private readonly logger = new Logger(StoreHealthIndicator.name);
+
+  constructor(
+    private readonly store: Store,
+    private readonly health: HealthIndicatorService,
+  ) {}
+
+  async check<const Key extends string>(key: Key): Promise<HealthIndicatorResult<Key>> {
+    const indicator = this.health.check(key);
+    try {
+      await withTimeout(this.store.ping(), PING_TIMEOUT_MS);
+      return indicator.up();
+    } catch (error) {
+      // The reason (host names, driver messages) goes to the log, not to whoever polls the probe.
+      this.logger.warn(`Store is not reachable: ${error instanceof Error ? error.message : String(error)}`);
+      return indicator.down({ message: 'unreachable' });
+    }
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
