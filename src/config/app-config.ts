@@ -42,6 +42,8 @@ export class AppConfig {
   graphBaseUrl!: string;
   /** Port of the embedded Entra emulator (emulator mode only). */
   emulatorPort!: number;
+  /** Interface the embedded emulator binds (loopback unless a container publishes it). */
+  emulatorHost!: string;
   /** Value for Express `trust proxy` (boolean, hop count, or a list of addresses). */
   trustProxy!: boolean | number | string;
   accessTokenTtlSeconds!: number;

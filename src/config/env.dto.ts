@@ -71,6 +71,9 @@ export class EnvDto {
   @IsOptional() @IntegerIn(0, 65535, 'must be an integer port number', '8001')
   EMULATOR_PORT?: string;
 
+  @IsOptional() @Matches(/^[0-9a-f.:]+$|^localhost$/i, { message: explain('must be an IP address to bind', '127.0.0.1') })
+  EMULATOR_HOST?: string;
+
   @IsOptional() @Matches(/^(true|false|\d+|[0-9a-z.:/, ]+)$/i, { message: explain('must be true, false, a hop count or a list of trusted addresses', 'loopback') })
   TRUST_PROXY?: string;
 

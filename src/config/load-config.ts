@@ -130,6 +130,7 @@ export function loadConfig(rawEnv: Environment): AppConfig {
     redisUrl: dto.REDIS_URL,
     graphBaseUrl: (dto.GRAPH_BASE_URL ?? (useEmulator ? `${origin}/v1.0` : 'https://graph.microsoft.com/v1.0')).replace(/\/$/, ''),
     emulatorPort,
+    emulatorHost: dto.EMULATOR_HOST ?? '127.0.0.1',
     trustProxy: parseTrustProxy(dto.TRUST_PROXY),
     accessTokenTtlSeconds: num(dto.ACCESS_TOKEN_TTL_SECONDS, 3600),
     refreshTokenTtlDays: num(dto.REFRESH_TOKEN_TTL_DAYS, 30),

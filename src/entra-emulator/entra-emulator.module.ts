@@ -15,6 +15,7 @@ export function createEmbeddedEmulator(config: AppConfig): EntraEmulator {
   }
   return new EntraEmulator({
     port: config.emulatorPort,
+    host: config.emulatorHost,
     redirectUris: [config.entra.redirectUri],
     logger: new Logger(EntraEmulator.name),
   });
