@@ -225,7 +225,7 @@ export class TokenService {
     return {
       access_token: pair.accessToken,
       token_type: 'Bearer',
-      expires_in: Math.max(0, Math.floor((pair.accessExpiresAt - Date.now()) / 1000)),
+      expires_in: Math.max(0, Math.round((pair.accessExpiresAt - Date.now()) / 1000)),
       ...(pair.refreshToken ? { refresh_token: pair.refreshToken } : {}),
       scope: pair.scopes.join(' '),
     };

@@ -91,8 +91,8 @@ export class UpstreamSignInService {
     if (!client) throw new OAuthError(OAuthErrorCode.InvalidClient, 'This application is no longer registered with this server.', { status: 400 });
 
     if (req.query.error !== undefined) {
-      const upstreamError = typeof req.query.error === 'string' ? req.query.error : 'invalid_request';
-      this.logger.warn(`Entra answered the sign-in with an error: ${upstreamError.slice(0, 50)}`);
+      const upstreamError = typeof req.query.error === 'string' && /^[a-z_]{1,50}$/.test(req.query.error) ? req.query.error : 'unrecognised_error';
+      this.logger.warn(`Entra answered the sign-in with an error: ${upstreamError}`);
       if (upstreamError === 'temporarily_unavailable') throw toClient(OAuthErrorCode.TemporarilyUnavailable, 'Microsoft sign-in is temporarily unavailable.');
       throw toClient(OAuthErrorCode.AccessDenied, 'The sign-in with Microsoft was cancelled or refused.');
     }
