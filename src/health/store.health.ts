@@ -9,6 +9,8 @@ const PING_TIMEOUT_MS = 2000;
 @Injectable()
 export class StoreHealthIndicator {
   private readonly logger = new Logger(StoreHealthIndicator.name);
+  /** Probes poll every few seconds: log changes of state, not every failed probe. */
+  private reachable = true;
 
   constructor(
     private readonly store: Store,
@@ -19,10 +21,13 @@ export class StoreHealthIndicator {
     const indicator = this.health.check(key);
     try {
       await withTimeout(this.store.ping(), PING_TIMEOUT_MS);
+      if (!this.reachable) this.logger.log('Store is reachable again: ready');
+      this.reachable = true;
       return indicator.up();
     } catch (error) {
       // The reason (host names, driver messages) goes to the log, not to whoever polls the probe.
-      this.logger.warn(`Store is not reachable: ${error instanceof Error ? error.message : String(error)}`);
+      if (this.reachable) this.logger.warn(`Store is not reachable, not ready: ${error instanceof Error ? error.message : String(error)}`);
+      this.reachable = false;
       return indicator.down({ message: 'unreachable' });
     }
   }

@@ -1,5 +1,6 @@
 // A separate OS process with its own SqliteStore on a shared file, for the cross-process
 // race tests in sqlite.store.spec.ts. Plain JS (loaded by fork): it registers ts-node itself.
+/* eslint-disable @typescript-eslint/no-require-imports -- plain CommonJS, run by fork() outside the TypeScript build */
 const { join } = require('node:path');
 require('ts-node').register({ transpileOnly: true, project: join(__dirname, '../../../tsconfig.json') });
 const { SqliteStore } = require('../sqlite.store');
