@@ -1,7 +1,11 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { ClientRegistryModule } from '../client-registry/client-registry.module';
 import { ConsentModule } from '../consent/consent.module';
 import { EntraModule } from '../entra/entra.module';
+import { Store } from '../store/store.port';
+import { AppConfig } from '../config/app-config';
 import { AccessTokenVerifier } from './access-token-verifier';
 import { OAuthAccessTokenVerifier } from './access-token.verifier';
 import { AuthorizationCodeService } from './authorization-code.service';
@@ -10,6 +14,8 @@ import { AuthorizationFlowService } from './authorization-flow.service';
 import { OAuthCorsMiddleware } from './cors.middleware';
 import { GrantService } from './grant.service';
 import { MetadataController } from './metadata.controller';
+import { rateLimitOptions } from './rate-limit.guard';
+import { StoreThrottlerStorage } from './store-throttler.storage';
 import { TokenController } from './token.controller';
 import { TokenService } from './token.service';
 import { UpstreamSignInService } from './upstream-sign-in.service';
@@ -22,7 +28,15 @@ import { EntraUpstreamTokens } from './upstream-tokens.service';
  * Exports the ports the MCP and Graph modules use: AccessTokenVerifier, UpstreamTokens.
  */
 @Module({
-  imports: [ClientRegistryModule, ConsentModule, EntraModule],
+  imports: [
+    ClientRegistryModule,
+    ConsentModule,
+    EntraModule,
+    ThrottlerModule.forRootAsync({
+      inject: [AppConfig, Reflector, Store],
+      useFactory: (config: AppConfig, reflector: Reflector, store: Store) => rateLimitOptions(config, reflector, new StoreThrottlerStorage(store)),
+    }),
+  ],
   controllers: [MetadataController, AuthorizationController, TokenController],
   providers: [
     GrantService,

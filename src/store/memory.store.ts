@@ -50,6 +50,13 @@ export class MemoryStore extends Store {
     return true;
   }
 
+  async increment(key: string, windowMs: number): Promise<{ count: number; expiresAt: number }> {
+    const entry = this.live(key);
+    const next = entry ? { value: String(Number(entry.value) + 1), expiresAt: entry.expiresAt } : { value: '1', expiresAt: expiryFrom(this.now(), windowMs) };
+    this.entries.set(key, next);
+    return { count: Number(next.value), expiresAt: next.expiresAt };
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {

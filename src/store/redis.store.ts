@@ -33,7 +33,15 @@ end
 return 1
 `;
 
+/** Fixed-window counter: INCR, and the window's TTL set by the increment that created it. Returns [count, pttl]. */
+const INCREMENT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {count, redis.call('PTTL', KEYS[1])}
+`;
+
 type RedisWithScripts = Redis & {
+  mcpIncrement(key: string, windowMs: number): Promise<[number, number]>;
   mcpCompareAndSet(key: string, mode: 'absent' | 'equals', expected: string, next: string, ttlMs: number): Promise<number>;
 };
 
@@ -77,6 +85,7 @@ export class RedisStore extends Store {
       retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
     }) as RedisWithScripts;
     this.client.defineCommand('mcpCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET });
+    this.client.defineCommand('mcpIncrement', { numberOfKeys: 1, lua: INCREMENT });
     this.client.on('error', (error: Error) => {
       this.lastProblem = this.redact(error.message);
       if (!this.down && !this.closed) this.logger.warn(`Redis at ${this.target} is unavailable: ${this.lastProblem}`);
@@ -114,6 +123,12 @@ export class RedisStore extends Store {
       this.client.mcpCompareAndSet(this.k(key), mode, expected ?? '', next, ttl),
     );
     return result === 1;
+  }
+
+  async increment(key: string, windowMs: number): Promise<{ count: number; expiresAt: number }> {
+    const window = Math.max(1, expiryFrom(0, windowMs));
+    const [count, pttl] = await this.call('INCREMENT', () => this.client.mcpIncrement(this.k(key), window));
+    return { count, expiresAt: Date.now() + Math.max(0, pttl) };
   }
 
   async ping(): Promise<void> {

@@ -39,6 +39,7 @@ export class SqliteStore extends Store {
     take: Database.Statement<[string], { value: string; expires_at: number }>;
     insertIfAbsent: Database.Statement<[string, string, number, number]>;
     replace: Database.Statement<[string, number, string, string, number]>;
+    increment: Database.Statement<[{ key: string; expiresAt: number; now: number }], { value: string; expires_at: number }>;
     ping: Database.Statement<[]>;
     sweep: Database.Statement<[number]>;
   };
@@ -75,6 +76,14 @@ export class SqliteStore extends Store {
            WHERE kv.expires_at <= ?`,
         ),
         replace: this.db.prepare('UPDATE kv SET value = ?, expires_at = ? WHERE key = ? AND value = ? AND expires_at > ?'),
+        // One statement: a live counter gains one and keeps its expiry; an expired one restarts at 1.
+        increment: this.db.prepare(
+          `INSERT INTO kv (key, value, expires_at) VALUES (@key, '1', @expiresAt)
+           ON CONFLICT (key) DO UPDATE SET
+             value = CASE WHEN kv.expires_at > @now THEN CAST(CAST(kv.value AS INTEGER) + 1 AS TEXT) ELSE '1' END,
+             expires_at = CASE WHEN kv.expires_at > @now THEN kv.expires_at ELSE excluded.expires_at END
+           RETURNING value, expires_at`,
+        ),
         ping: this.db.prepare('SELECT count(*) FROM kv WHERE 0'),
         sweep: this.db.prepare('DELETE FROM kv WHERE expires_at <= ?'),
       };
@@ -113,6 +122,12 @@ export class SqliteStore extends Store {
         : this.statements.replace.run(next, expiresAt, key, expected, now),
     );
     return result.changes === 1;
+  }
+
+  async increment(key: string, windowMs: number): Promise<{ count: number; expiresAt: number }> {
+    const now = Date.now();
+    const row = this.run(() => this.statements.increment.get({ key, expiresAt: expiryFrom(now, windowMs), now }))!;
+    return { count: Number(row.value), expiresAt: row.expires_at };
   }
 
   async ping(): Promise<void> {

@@ -195,5 +195,27 @@ export function describeStoreContract(name: string, create: () => Store | Promis
         expect(await store.get('state:race')).toBe(`by-${winners[0]}`);
       });
     });
+
+    describe('increment (fixed-window counter)', () => {
+      it('starts at 1 and counts up, keeping the expiry of the first increment', async () => {
+        const first = await store.increment('ratelimit:a', LONG_TTL_MS);
+        const second = await store.increment('ratelimit:a', LONG_TTL_MS);
+        expect([first.count, second.count]).toEqual([1, 2]);
+        expect(Math.abs(second.expiresAt - first.expiresAt)).toBeLessThan(50);
+        expect(first.expiresAt).toBeGreaterThan(Date.now());
+      });
+
+      it(`counts every one of ${CONCURRENT_CALLERS} concurrent increments exactly once`, async () => {
+        const results = await Promise.all(Array.from({ length: CONCURRENT_CALLERS }, () => store.increment('ratelimit:race', LONG_TTL_MS)));
+        expect(results.map((r) => r.count).sort((a, b) => a - b)).toEqual(Array.from({ length: CONCURRENT_CALLERS }, (_, i) => i + 1));
+      });
+
+      it('restarts at 1 once the window has expired', async () => {
+        await store.increment('ratelimit:short', 50);
+        await store.increment('ratelimit:short', 50);
+        await new Promise((r) => setTimeout(r, 120));
+        expect((await store.increment('ratelimit:short', 50)).count).toBe(1);
+      });
+    });
   });
 }

@@ -20,6 +20,12 @@ export abstract class Store {
    * live value equals `expected` (`null` = absent, i.e. set-if-absent). True if it did.
    */
   abstract compareAndSet(key: string, expected: string | null, next: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Atomically adds one to the counter under `key` and returns the new count with the
+   * counter's expiry (epoch ms). An absent or expired counter starts at 1 with a TTL of
+   * `windowMs`; later increments keep that expiry (a fixed window, for rate limits).
+   */
+  abstract increment(key: string, windowMs: number): Promise<{ count: number; expiresAt: number }>;
   /** Throws StoreUnavailableError when the backing store cannot be reached. */
   abstract ping(): Promise<void>;
   /** Releases connections and timers. */
