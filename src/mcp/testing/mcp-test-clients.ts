@@ -8,6 +8,7 @@ export interface ConnectedClient {
   client: Client;
   /** Streamable HTTP: the Mcp-Session-Id; SSE: the sessionId of the messages endpoint. */
   sessionId: string;
+  /** Ends the session as a well-behaved client does: DELETE /mcp (Streamable HTTP) or closing the stream (SSE). */
   close(): Promise<void>;
 }
 
@@ -21,7 +22,11 @@ export async function connectClient(serverUrl: string, transportName: McpTranspo
   if (transportName === 'streamable-http') {
     const transport = new StreamableHTTPClientTransport(new URL('/mcp', serverUrl), { requestInit });
     await client.connect(transport);
-    return { client, sessionId: transport.sessionId ?? '', close: () => client.close() };
+    const close = async (): Promise<void> => {
+      await transport.terminateSession().catch(() => undefined);
+      await client.close();
+    };
+    return { client, sessionId: transport.sessionId ?? '', close };
   }
   const transport = new SSEClientTransport(new URL('/sse', serverUrl), { requestInit });
   await client.connect(transport);
@@ -30,7 +35,7 @@ export async function connectClient(serverUrl: string, transportName: McpTranspo
 }
 
 /** The text of a tool result's first content block. */
-export function firstText(result: { content?: unknown }): string {
-  const content = result.content as { type: string; text?: string }[] | undefined;
+export function firstText(result: unknown): string {
+  const content = (result as { content?: { type: string; text?: string }[] }).content;
   return content?.[0]?.type === 'text' ? (content[0].text ?? '') : '';
 }

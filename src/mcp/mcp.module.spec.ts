@@ -1,0 +1,423 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, IncomingMessage, request as httpRequest, Server, ServerResponse } from 'node:http';
+import { AddressInfo, createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CallHandler, ExecutionContext, Injectable, Logger, Module, NestInterceptor, UseInterceptors } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { Observable, tap } from 'rxjs';
+import { z } from 'zod';
+import { AppConfig } from '../config/app-config';
+import { ConfigModule } from '../config/config.module';
+import { loadConfig } from '../config/load-config';
+import { AccessTokenVerifier, InvalidTokenError } from '../oauth/access-token-verifier';
+import { OAuthModule } from '../oauth/oauth.module';
+import { UpstreamTokens } from '../oauth/upstream-tokens';
+import { UserContext } from '../oauth/user-context';
+import { McpTool } from './mcp-tool.decorator';
+import { McpModule } from './mcp.module';
+import { MCP_OPTIONS } from './mcp.options';
+import { connectClient, firstText, McpTransportName } from './testing/mcp-test-clients';
+import { ToolCall } from './tool-call';
+import { ToolError } from './tool-error';
+import { UserContextAccessor } from './user-context.accessor';
+
+/*
+ * McpModule wired as in production, with fakes for the OAuth ports and a tiny
+ * Graph: the guard, the transports, sessions and the tool machinery
+ * (ExternalContextCreator, interceptors, AsyncLocalStorage). The full OAuth flow
+ * with the Entra emulator is in test/mcp.e2e-spec.ts.
+ */
+
+const user = (name: string, grantId: string, scopes = ['mcp:tools', 'user.read']): UserContext => ({
+  oid: `oid-${name}`,
+  tid: 'tenant',
+  name,
+  preferredUsername: `${name.replace(' ', '.').toLowerCase()}@contoso.com`,
+  clientId: 'client-1',
+  scopes,
+  grantId,
+});
+const TOKENS: Record<string, UserContext> = {
+  'adele-token': user('Adele Vance', 'grant-adele'),
+  'megan-token': user('Megan Bowen', 'grant-megan'),
+  'tools-only-token': user('Alex Wilber', 'grant-alex', ['mcp:tools']),
+  'read-only-token': user('Alex Wilber', 'grant-alex2', ['user.read']),
+  // Used only while Graph fails: nothing cached for these grants.
+  'graph-down-streamable-http-token': user('Adele Vance', 'grant-adele-2'),
+  'graph-down-sse-token': user('Adele Vance', 'grant-adele-3'),
+};
+
+class FakeVerifier extends AccessTokenVerifier {
+  async verify(token: string): Promise<UserContext> {
+    const found = TOKENS[token];
+    if (!found) throw new InvalidTokenError();
+    return found;
+  }
+}
+
+class FakeUpstreamTokens extends UpstreamTokens {
+  async getGraphAccessToken(grantId: string): Promise<string> {
+    return `entra-${grantId}`;
+  }
+}
+
+@Module({
+  providers: [
+    { provide: AccessTokenVerifier, useClass: FakeVerifier },
+    { provide: UpstreamTokens, useClass: FakeUpstreamTokens },
+  ],
+  exports: [AccessTokenVerifier, UpstreamTokens],
+})
+class FakeOAuthModule {}
+
+/** Counts the tool calls it wraps: proves that ordinary Nest interceptors wrap tools on both transports. */
+@Injectable()
+class CountingInterceptor implements NestInterceptor {
+  static calls: string[] = [];
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const call = context.getArgByIndex<ToolCall>(0);
+    return next.handle().pipe(tap(() => CountingInterceptor.calls.push(`${context.getType()}:${call.tool}`)));
+  }
+}
+
+/** A tool class added by the test, exactly as a feature module would add one. */
+@Injectable()
+class ProbeTools {
+  constructor(private readonly currentUser: UserContextAccessor) {}
+
+  @McpTool({
+    name: 'probe_user_after_delay',
+    description: 'Reads the current user after an await (AsyncLocalStorage must survive it).',
+    inputSchema: z.object({ delayMs: z.number().int().min(0).max(200) }),
+    requiredScopes: ['mcp:tools'],
+  })
+  @UseInterceptors(CountingInterceptor)
+  async probe(call: ToolCall<{ delayMs: number }>): Promise<string> {
+    await new Promise((resolve) => setTimeout(resolve, call.input.delayMs));
+    return this.currentUser.get().name;
+  }
+
+  @McpTool({ name: 'probe_fail', description: 'Fails.', inputSchema: z.object({ kind: z.enum(['tool', 'bug']) }), requiredScopes: ['mcp:tools'] })
+  fail(call: ToolCall<{ kind: 'tool' | 'bug' }>): never {
+    if (call.input.kind === 'tool') throw new ToolError('The probe failed on purpose.');
+    throw new Error('secret internal detail');
+  }
+}
+
+/** Graph `/me` by Entra token; `status` scripts a failure. */
+class TinyGraph {
+  status = 200;
+  requests = 0;
+  private server!: Server;
+  url = '';
+  async start(): Promise<void> {
+    this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      this.requests += 1;
+      if (this.status !== 200) {
+        res.writeHead(this.status, { 'content-type': 'application/json', 'retry-after': '0' }).end('{}');
+        return;
+      }
+      const grant = (req.headers.authorization ?? '').replace('Bearer entra-', '');
+      const found = Object.values(TOKENS).find((u) => u.grantId === grant);
+      res.writeHead(found ? 200 : 401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(found ? { displayName: found.name, mail: found.preferredUsername, jobTitle: 'Tester', userPrincipalName: found.preferredUsername } : {}));
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1.0`;
+  }
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Raw HTTP (fetch cannot set Host). */
+function rawRequest(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+const JSON_AND_SSE = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const callTool = (name: string, id = 2) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: {} } });
+
+describe('McpModule (fake OAuth ports, tiny Graph)', () => {
+  jest.setTimeout(30_000);
+  const graph = new TinyGraph();
+  let app: NestExpressApplication;
+  let config: AppConfig;
+  let url: string;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    await graph.start();
+    const port = await freePort();
+    dataDir = mkdtempSync(join(tmpdir(), 'mcp-spec-'));
+    config = loadConfig({ NODE_ENV: 'test', PORT: String(port), DATA_DIR: dataDir, GRAPH_BASE_URL: graph.url, LOG_LEVEL: 'silent' });
+    const moduleRef = await Test.createTestingModule({
+      imports: [ConfigModule.forConfig(config), McpModule],
+      providers: [ProbeTools],
+    })
+      .overrideModule(OAuthModule)
+      .useModule(FakeOAuthModule)
+      .overrideProvider(MCP_OPTIONS)
+      .useValue({ keepAliveMs: 50, maxSessionsPerGrant: 3 })
+      .compile();
+    app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
+    app.useBodyParser('json', { limit: '256kb' });
+    await app.listen(port, '127.0.0.1');
+    url = config.serverUrl;
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await graph.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    graph.status = 200;
+  });
+
+  describe('the bearer guard', () => {
+    const challenge = () => `Bearer resource_metadata="${config.serverOrigin}/.well-known/oauth-protected-resource", scope="mcp:tools user.read"`;
+
+    it.each([
+      ['POST', '/mcp'],
+      ['GET', '/mcp'],
+      ['DELETE', '/mcp'],
+      ['GET', '/sse'],
+      ['POST', '/messages?sessionId=x'],
+    ])('answers %s %s without a token with 401 and the exact WWW-Authenticate', async (method, path) => {
+      const res = await fetch(`${url}${path}`, { method, headers: JSON_AND_SSE, body: method === 'POST' ? JSON.stringify(initialize) : undefined });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe(challenge());
+      expect(res.headers.get('cache-control')).toBe('no-store');
+    });
+
+    it('answers a bad token with 401 and error="invalid_token"', async () => {
+      const res = await fetch(`${url}/mcp`, { method: 'POST', headers: { ...JSON_AND_SSE, authorization: 'Bearer not-a-token' }, body: JSON.stringify(initialize) });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe(`${challenge()}, error="invalid_token"`);
+      expect(await res.json()).toEqual({ error: 'invalid_token', error_description: 'The access token is invalid, expired or revoked.' });
+    });
+
+    it('never accepts a token in the query string or the body', async () => {
+      const inQuery = await fetch(`${url}/sse?access_token=adele-token`);
+      expect(inQuery.status).toBe(401);
+      expect(inQuery.headers.get('www-authenticate')).toBe(challenge());
+      const inBody = await fetch(`${url}/mcp`, { method: 'POST', headers: JSON_AND_SSE, body: JSON.stringify({ ...initialize, access_token: 'adele-token' }) });
+      expect(inBody.status).toBe(401);
+    });
+
+    it('answers a token without mcp:tools with 403 insufficient_scope naming mcp:tools', async () => {
+      const res = await fetch(`${url}/sse`, { headers: { authorization: 'Bearer read-only-token' } });
+      expect(res.status).toBe(403);
+      expect(res.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+      expect(res.headers.get('www-authenticate')).toContain('scope="mcp:tools"');
+    });
+  });
+
+  it('refuses a Host header other than SERVER_URL (DNS rebinding) before authentication', async () => {
+    const res = await rawRequest(`${url}/mcp`, {
+      method: 'POST',
+      headers: { ...JSON_AND_SSE, host: 'evil.example:80', authorization: 'Bearer adele-token' },
+      body: JSON.stringify(initialize),
+    });
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.body)).toEqual({ jsonrpc: '2.0', error: { code: -32000, message: 'Invalid Host header' }, id: null });
+    const sse = await rawRequest(`${url}/sse`, { headers: { host: 'evil.example', authorization: 'Bearer adele-token' } });
+    expect(sse.status).toBe(403);
+  });
+
+  it('answers CORS preflights on /mcp for browser clients, and not on /sse', async () => {
+    const preflight = await fetch(`${url}/mcp`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, mcp-session-id' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization.*Content-Type.*Mcp-Session-Id.*Mcp-Protocol-Version.*Last-Event-ID/);
+    const unauthorized = await fetch(`${url}/mcp`, { method: 'POST', headers: { origin: 'https://app.example' } });
+    expect(unauthorized.headers.get('access-control-expose-headers')).toBe('Mcp-Session-Id, WWW-Authenticate');
+    const sse = await fetch(`${url}/sse`, { headers: { origin: 'https://app.example' } });
+    expect(sse.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  describe.each<McpTransportName>(['streamable-http', 'sse'])('over %s', (transport) => {
+    it('lists the tools with their input schemas', async () => {
+      const { client, close } = await connectClient(url, transport, 'adele-token');
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name).sort()).toEqual(['get_user_name', 'get_user_profile', 'probe_fail', 'probe_user_after_delay', 'whoami']);
+      expect(tools.find((t) => t.name === 'probe_user_after_delay')?.inputSchema).toMatchObject({
+        type: 'object',
+        properties: { delayMs: { type: 'integer' } },
+        required: ['delayMs'],
+      });
+      await close();
+    });
+
+    it("gets the user's name from Graph, and Megan gets hers (no cross-user cache)", async () => {
+      const adele = await connectClient(url, transport, 'adele-token');
+      const megan = await connectClient(url, transport, 'megan-token');
+      expect(firstText(await adele.client.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
+      expect(firstText(await megan.client.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Megan Bowen');
+      const profile = await adele.client.callTool({ name: 'get_user_profile', arguments: {} });
+      expect(profile.structuredContent).toEqual({ displayName: 'Adele Vance', mail: 'adele.vance@contoso.com', jobTitle: 'Tester', userPrincipalName: 'adele.vance@contoso.com' });
+      await Promise.all([adele.close(), megan.close()]);
+    });
+
+    it('runs every tool call inside the user context (AsyncLocalStorage), concurrently, through Nest interceptors', async () => {
+      CountingInterceptor.calls = [];
+      const adele = await connectClient(url, transport, 'adele-token');
+      const megan = await connectClient(url, transport, 'megan-token');
+      const names = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 ? megan : adele).client.callTool({ name: 'probe_user_after_delay', arguments: { delayMs: 20 + ((i * 7) % 30) } }).then(firstText),
+        ),
+      );
+      expect(names).toEqual(Array.from({ length: 10 }, (_, i) => (i % 2 ? 'Megan Bowen' : 'Adele Vance')));
+      expect(CountingInterceptor.calls).toEqual(Array(10).fill('mcp:probe_user_after_delay'));
+      const whoami = await adele.client.callTool({ name: 'whoami', arguments: {} });
+      expect(whoami.structuredContent).toEqual({
+        oid: 'oid-Adele Vance',
+        tid: 'tenant',
+        name: 'Adele Vance',
+        preferredUsername: 'adele.vance@contoso.com',
+        clientId: 'client-1',
+        scopes: ['mcp:tools', 'user.read'],
+      });
+      await Promise.all([adele.close(), megan.close()]);
+    });
+
+    it('turns failures into isError results with one clear sentence, and the session lives on', async () => {
+      const { client, close } = await connectClient(url, transport, `graph-down-${transport}-token`);
+      const own = await client.callTool({ name: 'probe_fail', arguments: { kind: 'tool' } });
+      expect(own).toMatchObject({ isError: true });
+      expect(firstText(own)).toBe('The probe failed on purpose.');
+      const bug = await client.callTool({ name: 'probe_fail', arguments: { kind: 'bug' } });
+      expect(firstText(bug)).toBe('The tool probe_fail failed unexpectedly; please try again later.');
+      const invalid = await client.callTool({ name: 'probe_user_after_delay', arguments: { delayMs: 'soon' } });
+      expect(invalid.isError).toBe(true);
+      expect(firstText(invalid)).toMatch(/^Invalid arguments for probe_user_after_delay/);
+      graph.status = 500;
+      const upstream = await client.callTool({ name: 'get_user_profile', arguments: {} });
+      expect(firstText(upstream)).toBe('Microsoft Graph is temporarily unavailable (HTTP 500); please try again shortly.');
+      expect(firstText(await client.callTool({ name: 'probe_user_after_delay', arguments: { delayMs: 0 } }))).toBe('Adele Vance');
+      await close();
+    });
+
+    it('refuses a tools/call needing user.read from a token with only mcp:tools: 403 insufficient_scope on the HTTP request', async () => {
+      const { client, sessionId, close } = await connectClient(url, transport, 'tools-only-token');
+      expect(firstText(await client.callTool({ name: 'whoami', arguments: {} }))).toContain('Alex Wilber');
+      const path = transport === 'sse' ? `/messages?sessionId=${sessionId}` : '/mcp';
+      const res = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { ...JSON_AND_SSE, authorization: 'Bearer tools-only-token', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' },
+        body: JSON.stringify(callTool('get_user_name', 99)),
+      });
+      expect(res.status).toBe(403);
+      expect(res.headers.get('www-authenticate')).toBe(
+        `Bearer resource_metadata="${config.serverOrigin}/.well-known/oauth-protected-resource", scope="mcp:tools user.read", error="insufficient_scope", error_description="The tool get_user_name needs the scope mcp:tools user.read."`,
+      );
+      await close();
+    });
+
+    it("gives another grant's token 404 for the session, and the session survives", async () => {
+      const adele = await connectClient(url, transport, 'adele-token');
+      const path = transport === 'sse' ? `/messages?sessionId=${adele.sessionId}` : '/mcp';
+      const intrusion = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { ...JSON_AND_SSE, authorization: 'Bearer megan-token', 'mcp-session-id': adele.sessionId, 'mcp-protocol-version': '2025-06-18' },
+        body: JSON.stringify(callTool('get_user_name', 7)),
+      });
+      expect(intrusion.status).toBe(404);
+      expect(await intrusion.json()).toEqual({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+      expect(firstText(await adele.client.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
+      await adele.close();
+    });
+
+    it('removes the session when the client ends it (DELETE /mcp, or closing the SSE stream)', async () => {
+      const { sessionId, close } = await connectClient(url, transport, 'megan-token');
+      const path = transport === 'sse' ? `/messages?sessionId=${sessionId}` : '/mcp';
+      const probe = () =>
+        fetch(`${url}${path}`, {
+          method: 'POST',
+          headers: { ...JSON_AND_SSE, authorization: 'Bearer megan-token', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' },
+          body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+        }).then((res) => res.status);
+      expect(await probe()).toBe(202);
+      await close();
+      await waitForAsync(async () => (await probe()) === 404);
+    });
+  });
+
+  it('ends a Streamable HTTP session on DELETE /mcp; the id is then unknown', async () => {
+    const { sessionId } = await connectClient(url, 'streamable-http', 'adele-token');
+    const headers = { authorization: 'Bearer adele-token', 'mcp-session-id': sessionId };
+    expect((await fetch(`${url}/mcp`, { method: 'DELETE', headers })).status).toBe(200);
+    const after = await fetch(`${url}/mcp`, { method: 'POST', headers: { ...headers, ...JSON_AND_SSE }, body: JSON.stringify(callTool('whoami')) });
+    expect(after.status).toBe(404);
+  });
+
+  it('asks for a session id on a Streamable HTTP request that is not an initialize', async () => {
+    const res = await fetch(`${url}/mcp`, { method: 'POST', headers: { ...JSON_AND_SSE, authorization: 'Bearer adele-token' }, body: JSON.stringify(callTool('whoami')) });
+    expect(res.status).toBe(400);
+  });
+
+  it('keeps SSE streams alive with comment lines', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${url}/sse`, { headers: { authorization: 'Bearer adele-token' }, signal: controller.signal });
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const reader = res.body!.getReader();
+    let text = '';
+    const deadline = Date.now() + 2_000;
+    while (!text.includes(': keepalive') && Date.now() < deadline) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    expect(text).toMatch(/^event: endpoint\ndata: \/messages\?sessionId=[0-9a-f-]{36}\n\n/);
+    expect(text).toContain(': keepalive\n\n');
+  });
+
+  it('closes the least recently used sessions beyond the per-grant limit', async () => {
+    const clients = [];
+    for (let i = 0; i < 4; i++) clients.push(await connectClient(url, 'streamable-http', 'megan-token'));
+    const oldest = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: { ...JSON_AND_SSE, authorization: 'Bearer megan-token', 'mcp-session-id': clients[0]!.sessionId },
+      body: JSON.stringify(callTool('whoami')),
+    });
+    expect(oldest.status).toBe(404);
+    expect(firstText(await clients[3]!.client.callTool({ name: 'whoami', arguments: {} }))).toContain('Megan Bowen');
+    await Promise.all(clients.slice(1).map((c) => c.close()));
+  });
+});
+
+async function waitForAsync(condition: () => Promise<boolean>, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
