@@ -5,8 +5,10 @@ import { ConfigModule } from './config/config.module';
 import { ConsentModule } from './consent/consent.module';
 import { EntraModule } from './entra/entra.module';
 import { EntraEmulatorModule } from './entra-emulator/entra-emulator.module';
+import { GraphModule } from './graph/graph.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
+import { McpModule } from './mcp/mcp.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { StoreModule } from './store/store.module';
 
@@ -25,6 +27,8 @@ export class AppModule {
         ClientRegistryModule,
         ConsentModule,
         OAuthModule,
+        GraphModule,
+        McpModule,
         // The Entra emulator only when no tenant is configured (never in production: loadConfig and the module refuse it).
         ...(config.entra.mode === 'embedded-emulator' ? [EntraEmulatorModule] : []),
       ],
