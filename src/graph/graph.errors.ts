@@ -23,7 +23,7 @@ export class GraphThrottledError extends GraphError {
     super(
       retryAfterSeconds === undefined
         ? 'Microsoft Graph is throttling requests; please try again in a moment.'
-        : `Microsoft Graph is throttling requests; please try again in ${retryAfterSeconds} seconds.`,
+        : `Microsoft Graph is throttling requests; please try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}.`,
     );
     this.name = 'GraphThrottledError';
   }

@@ -67,6 +67,11 @@ export class McpSessionRegistry implements OnModuleDestroy {
     return session as Extract<McpSession, { kind: K }>;
   }
 
+  /** The session with this id, whoever owns it: for diagnostics and tests, never for serving requests. */
+  peek(id: string): McpSession | undefined {
+    return this.sessions.get(id);
+  }
+
   /** Called when a session's transport has closed. */
   remove(id: string | undefined): void {
     if (id !== undefined) this.sessions.delete(id);
