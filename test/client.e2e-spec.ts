@@ -133,11 +133,11 @@ describe('npm run client (the console MCP client)', () => {
       const tmux = new Tmux(`mcp-client-e2e-${process.pid}`);
       try {
         tmux.start(`XDG_CONFIG_HOME=${home} node -r ts-node/register/transpile-only ${CLIENT} --server ${server.url} --no-browser; echo "EXIT=$?"; sleep 60`);
-        await tmux.waitFor(/mcp> $/m);
+        await tmux.waitFor(/mcp>$/); // the prompt, last on the screen
         expect(tmux.screen()).toMatch(/Signed in to http:\/\/localhost:\d+: 3 tools/);
 
         tmux.type('tools');
-        await tmux.waitFor(/arguments: none[\s\S]*mcp> $/m);
+        await tmux.waitFor(/arguments: none[\s\S]*mcp>$/);
         expect(tmux.screen()).toMatch(/^get_user_profile$/m);
 
         tmux.type('call get_user_name');
@@ -277,7 +277,7 @@ class Tmux {
     this.tmux(['send-keys', '-t', this.session, 'Enter']);
   }
   screen(): string {
-    return this.tmux(['capture-pane', '-p', '-J', '-S', '-200', '-t', this.session]).replace(/\s+$/, ' ');
+    return this.tmux(['capture-pane', '-p', '-J', '-S', '-200', '-t', this.session]).trimEnd();
   }
   async waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
