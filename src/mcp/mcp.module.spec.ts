@@ -262,6 +262,18 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization.*Content-Type.*Mcp-Session-Id.*Mcp-Protocol-Version.*Last-Event-ID/);
     const unauthorized = await fetch(`${url}/mcp`, { method: 'POST', headers: { origin: 'https://app.example' } });
     expect(unauthorized.headers.get('access-control-expose-headers')).toBe('Mcp-Session-Id, WWW-Authenticate');
+    const initialized = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: { ...JSON_AND_SSE, origin: 'https://app.example', authorization: 'Bearer adele-token' },
+      body: JSON.stringify(initialize),
+    });
+    expect(initialized.status).toBe(200);
+    expect(initialized.headers.get('access-control-allow-origin')).toBe('*');
+    expect(initialized.headers.get('access-control-expose-headers')).toBe('Mcp-Session-Id, WWW-Authenticate');
+    const sessionId = initialized.headers.get('mcp-session-id');
+    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    await initialized.body?.cancel();
+    await fetch(`${url}/mcp`, { method: 'DELETE', headers: { authorization: 'Bearer adele-token', 'mcp-session-id': sessionId! } });
     const sse = await fetch(`${url}/sse`, { headers: { origin: 'https://app.example' } });
     expect(sse.headers.get('access-control-allow-origin')).toBeNull();
   });

@@ -64,7 +64,7 @@ export class ToolCallService {
       outcome,
       durationMs: Math.round((performance.now() - started) * 10) / 10,
     });
-    this.logger.debug?.({ msg: 'MCP tool call arguments', tool: name, arguments: args });
+    this.logger.debug({ msg: 'MCP tool call arguments', tool: name, arguments: args });
     return result;
   }
 

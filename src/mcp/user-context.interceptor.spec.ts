@@ -1,0 +1,35 @@
+import { CallHandler, ExecutionContext } from '@nestjs/common';
+import { defer, lastValueFrom, of } from 'rxjs';
+import { UserContext } from '../oauth/user-context';
+import { UserContextAccessor } from './user-context.accessor';
+import { UserContextInterceptor } from './user-context.interceptor';
+
+describe('UserContextInterceptor', () => {
+  const accessor = new UserContextAccessor();
+  const interceptor = new UserContextInterceptor(accessor);
+  const adele = { oid: 'adele', name: 'Adele Vance' } as UserContext;
+  const contextOf = (type: string, user?: UserContext) =>
+    ({ getType: () => type, getArgByIndex: () => ({ tool: 't', input: {}, user }) }) as unknown as ExecutionContext;
+
+  it('makes the call\'s user current for the handler, across awaits', async () => {
+    const next: CallHandler = {
+      handle: () =>
+        defer(async () => {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          return accessor.get().name;
+        }),
+    };
+    await expect(lastValueFrom(interceptor.intercept(contextOf('mcp', adele), next))).resolves.toBe('Adele Vance');
+  });
+
+  it('leaves no user behind after the call', async () => {
+    await lastValueFrom(interceptor.intercept(contextOf('mcp', adele), { handle: () => of(1) }));
+    expect(accessor.find()).toBeUndefined();
+    expect(() => accessor.get()).toThrow(/outside an MCP tool call/);
+  });
+
+  it('does nothing for HTTP requests', async () => {
+    const next: CallHandler = { handle: () => defer(async () => accessor.find()) };
+    await expect(lastValueFrom(interceptor.intercept(contextOf('http'), next))).resolves.toBeUndefined();
+  });
+});
