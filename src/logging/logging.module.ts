@@ -10,7 +10,7 @@ type LoggedRequest = IncomingMessage & { id?: string; body?: unknown; originalUr
 /**
  * Structured logging (pino) with a request id on every line. Secrets never reach
  * the log: credentials headers are redacted, and so are secret query parameters
- * in logged URLs and secret fields in bodies.
+ * in logged URLs (request URLs and redirect Locations) and secret fields in bodies.
  */
 @Module({
   imports: [
@@ -42,6 +42,11 @@ type LoggedRequest = IncomingMessage & { id?: string; body?: unknown; originalUr
               url: redactUrl(req.url ?? ''),
               headers: req.headers,
               ...(req.raw?.body && config.logLevel === 'debug' ? { body: redactBody(req.raw.body) } : {}),
+            }),
+            // Redirects carry secrets in their Location: our authorization code to the client, the state to Entra.
+            res: (res: { statusCode?: number; headers?: Record<string, unknown> }) => ({
+              statusCode: res.statusCode,
+              headers: typeof res.headers?.location === 'string' ? { ...res.headers, location: redactUrl(res.headers.location) } : res.headers,
             }),
           },
           customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>

@@ -8,6 +8,7 @@ export const SECRET_FIELDS = [
   'code_verifier',
   'client_secret',
   'state',
+  'nonce',
   'password',
   'assertion',
 ] as const;
