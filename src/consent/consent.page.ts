@@ -26,13 +26,15 @@ export interface ConsentPageModel {
   now?: number;
 }
 
-/** The redirect URI in full, with its host emphasized: where the user's authorization goes. */
+/**
+ * The redirect URI in full, with its host emphasized: where the user's authorization goes.
+ * Shown as parsed, the way the browser will follow it (host in lower case, IDN as punycode,
+ * as browsers show look-alike hosts), so that `https://аpple.com` (Cyrillic а) or an oddly
+ * written URI cannot pass for another host.
+ */
 export function redirectUriWithHost(uri: string): SafeHtml {
   const url = new URL(uri);
-  const hostStart = uri.indexOf(url.host, url.protocol.length);
-  if (hostStart < 0) return html`${uri}`;
-  const hostEnd = hostStart + url.host.length;
-  return html`${uri.slice(0, hostStart)}<strong>${uri.slice(hostStart, hostEnd)}</strong>${uri.slice(hostEnd)}`;
+  return html`${`${url.protocol}//`}<strong>${url.host}</strong>${`${url.pathname}${url.search}`}`;
 }
 
 /**
