@@ -4,6 +4,9 @@
  * over HTTP with a cookie jar as the browser, against the embedded Entra emulator.
  */
 import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SigningKeysService } from '../src/config/signing-keys.service';
 import { approvalFor, signConsent } from '../src/consent/consent-cookie';
 import { AccessTokenVerifier, InvalidTokenError } from '../src/oauth/access-token-verifier';
@@ -22,9 +25,11 @@ import {
   refreshTokens,
   registerClient,
   RegisteredTestClient,
+  revokeToken,
   TokenSet,
 } from './support/oauth-flow';
-import { startTestServer, TestServer } from './support/test-app';
+import { SpawnedProcess, spawnTs, waitForOk } from './support/spawn-server';
+import { freePort, startTestServer, TestServer } from './support/test-app';
 
 jest.setTimeout(60_000);
 
@@ -128,6 +133,42 @@ describe('OAuth security rules', () => {
 
   // ---- the rules ----------------------------------------------------------------------
 
+  describe('POST /register: redirect URIs are https, or http on loopback only; secrets are kept only as hashes', () => {
+    function register(metadata: Record<string, unknown>) {
+      return fetch(`${server.url}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token_endpoint_auth_method: 'none', ...metadata }) });
+    }
+
+    it.each([
+      ['a host that merely starts with localhost', 'http://localhost.evil.example.com/cb'],
+      ['a host that merely starts with 127.0.0.1', 'http://127.0.0.1.nip.io/cb'],
+      ['an upper-case HTTP scheme off loopback', 'HTTP://client.example.com/cb'],
+      ['user info that hides the real host', 'https://client.example.com@evil.example.com/cb'],
+      ['a custom scheme', 'com.example.app:/oauth/callback'],
+      ['vbscript:', 'vbscript:msgbox(1)'],
+      ['a line separator', 'https://client.example.com/cb\u2028'],
+    ])('refuses %s with invalid_redirect_uri', async (_name, uri) => {
+      const response = await register({ redirect_uris: [uri] });
+      await expectOAuthError(response, 400, 'invalid_redirect_uri');
+    });
+
+    it.each(['http://[::1]:9000/cb', 'http://127.0.0.1:6274/oauth/callback', 'http://localhost:3000/cb'])('accepts the loopback redirect URI %s', async (uri) => {
+      expect((await register({ redirect_uris: [uri] })).status).toBe(201);
+    });
+
+    it('matches an oddly written registered URI only exactly as registered at /authorize', async () => {
+      const client = await registerClient(server, { redirectUris: ['HTTPS://App.Example.COM/cb'] });
+      expect((await authorize(new CookieJarClient(), client)).headers.get('location')).toMatch(/^\/auth\/consent\?/);
+      expectRefusalPage(await authorize(new CookieJarClient(), client, { redirectUri: 'https://app.example.com/cb' }));
+    });
+
+    it('stores a confidential client’s secret only as its SHA-256 hash', async () => {
+      const client = await registerClient(server, { authMethod: 'client_secret_post' });
+      const stored = (await server.app.get(Store).get(`client:${client.client_id}`))!;
+      expect(stored).not.toContain(client.client_secret!);
+      expect(stored).toContain(createHash('sha256').update(client.client_secret!).digest('hex'));
+    });
+  });
+
   describe('GET /authorize before the client and its exact redirect URI are validated: a page, never a redirect (no open redirect)', () => {
     let client: RegisteredTestClient;
     beforeAll(async () => {
@@ -168,13 +209,42 @@ describe('OAuth security rules', () => {
       ['PKCE missing (no code_challenge)', { code_challenge: undefined }, 'invalid_request'],
       ['PKCE plain', { code_challenge_method: 'plain' }, 'invalid_request'],
       ['PKCE without a method (plain by default)', { code_challenge_method: undefined }, 'invalid_request'],
+      ['PKCE with a challenge that is not an S256 hash (a plain verifier labelled S256)', { code_challenge: 'plain-verifier-not-a-sha256-hash' }, 'invalid_request'],
+      ['a resource naming another path of this server', { resource: 'SERVER/admin' }, 'invalid_target'],
+      ['a resource with a fragment (RFC 8707 §2)', { resource: 'SERVER/mcp#fragment' }, 'invalid_target'],
       ['a resource that is not this server', { resource: 'https://other.example.com/' }, 'invalid_target'],
       ['a resource on this host but another port', { resource: 'http://localhost:1/' }, 'invalid_target'],
       ['an unknown scope', { scope: 'mcp:tools Mail.Send' }, 'invalid_scope'],
       ['response_type=token (implicit)', { response_type: 'token' }, 'unsupported_response_type'],
     ])('refuses %s', async (_name, params, error) => {
-      const response = await authorize(new CookieJarClient(), client, { params });
+      const resolved = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v?.replace('SERVER', server.url)]));
+      const response = await authorize(new CookieJarClient(), client, { params: resolved });
       expectRedirectToClient(response, client, { error, state: CLIENT_STATE });
+    });
+
+    it.each([
+      ['the origin', (url: string) => url],
+      ['the origin with a trailing slash', (url: string) => `${url}/`],
+      ['the Streamable HTTP endpoint', (url: string) => `${url}/mcp`],
+      ['the SSE endpoint with a trailing slash', (url: string) => `${url}/sse/`],
+    ])('accepts %s as the resource (DESIGN.md Resource): on to the consent page', async (_name, resource) => {
+      const response = await authorize(new CookieJarClient(), client, { resource: resource(server.url) });
+      expect(response.headers.get('location')).toMatch(/^\/auth\/consent\?/);
+    });
+
+    it('treats offline_access as accepted and ignored (DESIGN.md Scopes): the grant has every offered scope', async () => {
+      const { scope, refreshToken } = await obtainTokens(server, { scope: 'offline_access' });
+      expect(scope).toBe('mcp:tools user.read');
+      expect(refreshToken).toBeDefined();
+    });
+
+    it('echoes the client’s state only URL-encoded in the redirect (no header injection)', async () => {
+      const state = 'x\r\nSet-Cookie: injected=1';
+      const response = await authorize(new CookieJarClient(), client, { state, params: { code_challenge: undefined } });
+      const location = expectRedirectToClient(response, client, { error: 'invalid_request', state });
+      expect(response.headers.get('location')).not.toMatch(/[\r\n]/);
+      expect(location.search).toContain('state=x%0D%0ASet-Cookie');
+      expect(response.headers.getSetCookie()).toEqual([]);
     });
   });
 
@@ -202,6 +272,18 @@ describe('OAuth security rules', () => {
       const { html } = await openConsent(new CookieJarClient(), client);
       expect(html).not.toContain('<script>alert(1)</script>');
       expect(html).toContain('&#60;script&#62;alert(1)&#60;&#47;script&#62;');
+    });
+
+    it.each([
+      ['a look-alike host (Cyrillic а in аpple.com) as punycode', 'https://\u0430pple.com/oauth/callback', 'https://<strong>xn--pple-43d.com</strong>/oauth/callback', '\u0430pple'],
+      ['an upper-case host as the browser will reach it', 'HTTPS://App.Example.COM/oauth/callback', 'https://<strong>app.example.com</strong>/oauth/callback', 'Example.COM'],
+      ['a URI without slashes after the scheme with its host', 'https:app.example.com/oauth/callback', 'https://<strong>app.example.com</strong>/oauth/callback', 'https:app'],
+    ])('shows the redirect URI with its real host emphasized: %s', async (_name, redirectUri, shown, hidden) => {
+      const client = await registerClient(server, { redirectUris: [redirectUri] });
+      const { html } = await openConsent(new CookieJarClient(), client);
+      const uri = /<code class="uri"[^>]*>(.*?)<\/code>/.exec(html)![1]!.replaceAll('&#47;', '/');
+      expect(uri).toBe(shown);
+      expect(html).not.toContain(hidden);
     });
 
     it('warns that a loopback redirect hands access to a program on this computer', async () => {
@@ -334,9 +416,33 @@ describe('OAuth security rules', () => {
       await authorizeWithBrowser(server, authorizeUrl(server, { client: b }), { jar });
       for (const client of [a, b]) expect(new URL((await authorize(jar, client)).headers.get('location')!).origin).toBe(entraOrigin);
     });
+
+    it('stays well under 4 KB however many clients are approved: the oldest approvals drop out', async () => {
+      const jar = new CookieJarClient();
+      const clients: RegisteredTestClient[] = [];
+      let setCookie = '';
+      for (let i = 0; i < 20; i++) {
+        const client = await registerClient(server, { redirectUris: [`https://app${i}.example.com/${'long-path/'.repeat(30)}callback`] });
+        clients.push(client);
+        const allowed = await submitConsent(jar, await openConsent(jar, client), 'Allow');
+        expect(allowed.status).toBe(303);
+        setCookie = allowed.headers.getSetCookie().find((c) => c.startsWith('mcp_consent='))!;
+        expect(setCookie.length).toBeLessThan(3500);
+      }
+      expect(new URL((await authorize(jar, clients.at(-1)!)).headers.get('location')!).origin).toBe(entraOrigin);
+      expect((await authorize(jar, clients[0]!)).headers.get('location')).toMatch(/^\/auth\/consent\?/);
+    });
   });
 
   describe('confused deputy (MCP security best practices)', () => {
+    it('does not let a second client registered with the same redirect URI ride on the first client’s consent', async () => {
+      const legitimate = await registerClient(server, { redirectUris: ['http://127.0.0.1:6274/oauth/callback'] });
+      const victim = await consentedBrowser(legitimate);
+      const lookAlike = await registerClient(server, { redirectUris: legitimate.redirect_uris, name: legitimate.client_name });
+      const response = await authorize(victim, lookAlike);
+      expect(response.headers.get('location')).toMatch(/^\/auth\/consent\?/);
+    });
+
     it('shows the consent page to a browser already signed in at Entra and consented for another client, and nothing reaches the second client', async () => {
       const legitimate = await registerClient(server, { name: 'Legitimate client' });
       const victim = await consentedBrowser(legitimate); // signed in at Entra (session cookie) and consented for the first client
@@ -501,6 +607,19 @@ describe('OAuth security rules', () => {
       await expectOAuthError(await refreshTokens(server, { ...client, token_endpoint_auth_method: 'none' }, 'whatever'), 401, 'invalid_client');
     });
 
+    it('answers 401 invalid_client when a public client presents a secret', async () => {
+      const client = await registerClient(server);
+      const response = await postForm(`${server.url}/token`, { grant_type: 'refresh_token', refresh_token: 'x', client_id: client.client_id, client_secret: 'anything' });
+      await expectOAuthError(response, 401, 'invalid_client');
+    });
+
+    it('answers 401 invalid_client when the Basic client id and the body client_id disagree', async () => {
+      const client = await registerClient(server, { authMethod: 'client_secret_basic' });
+      const other = await registerClient(server);
+      const response = await refreshTokens(server, client, 'whatever', { client_id: other.client_id });
+      await expectOAuthError(response, 401, 'invalid_client');
+    });
+
     it('answers 401 invalid_client for an unknown client', async () => {
       const response = await postForm(`${server.url}/token`, { grant_type: 'refresh_token', refresh_token: 'x', client_id: 'nobody' });
       await expectOAuthError(response, 401, 'invalid_client');
@@ -584,5 +703,107 @@ describe('refresh grace window (REFRESH_GRACE_SECONDS=1)', () => {
     expect(await late.json()).toMatchObject({ error: 'invalid_grant' });
     const verifier = server.app.get(AccessTokenVerifier);
     for (const token of [accessToken, pair.access_token]) await expect(verifier.verify(token)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+});
+
+describe('cookies of the flow on an https SERVER_URL: __Host- prefix, Secure, HttpOnly, SameSite=Lax, Path=/', () => {
+  let server: TestServer;
+  let origin: string;
+  beforeAll(async () => {
+    const port = await freePort();
+    origin = `https://localhost:${port}`;
+    server = await startTestServer({ ...GENEROUS_RATE_LIMITS, PORT: String(port), SERVER_URL: origin });
+  });
+  afterAll(async () => server?.close());
+
+  /** The server listens on plain http behind the (imagined) TLS proxy of SERVER_URL. */
+  const local = (path: string) => `http://localhost:${server.config.port}${path}`;
+
+  function expectHostCookie(setCookie: string[], name: string) {
+    const header = setCookie.find((c) => c.startsWith(`__Host-${name}=`));
+    expect(header).toBeDefined();
+    const attributes = header!.split(';').slice(1).map((a) => a.trim().toLowerCase());
+    expect(attributes).toEqual(expect.arrayContaining(['path=/', 'httponly', 'secure', 'samesite=lax']));
+    expect(attributes.some((a) => a.startsWith('domain='))).toBe(false);
+  }
+
+  it('sets the browser, consent and Entra-state cookies with the __Host- prefix and Secure', async () => {
+    const client = await registerClient({ url: local('') });
+    const start = await fetch(authorizeUrl({ url: local('') }, { client, resource: `${origin}/` }), { redirect: 'manual' });
+    const consentUrl = new URL(start.headers.get('location')!, local(''));
+    expect(consentUrl.pathname).toBe('/auth/consent');
+    const page = await fetch(consentUrl);
+    expectHostCookie(page.headers.getSetCookie(), 'mcp_browser');
+    expect(page.headers.getSetCookie().some((c) => c.startsWith('mcp_'))).toBe(false);
+
+    const { form, button } = formWithButton(await page.text(), consentUrl, 'Allow');
+    const submission = formSubmission(form, button);
+    const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const allowed = await fetch(submission.url, { ...submission.init, redirect: 'manual', headers: { ...(submission.init.headers as Record<string, string>), cookie } });
+    expect(allowed.status).toBe(303);
+    expectHostCookie(allowed.headers.getSetCookie(), 'mcp_consent');
+    expectHostCookie(allowed.headers.getSetCookie(), 'mcp_auth_state');
+  });
+});
+
+describe('rate limits on /authorize and /revoke', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ RATE_LIMIT_AUTHORIZE_PER_MINUTE: '2', RATE_LIMIT_REVOKE_PER_MINUTE: '2' });
+  });
+  afterAll(async () => server?.close());
+
+  it('answers the third /authorize within a minute with a 429 page, never a redirect', async () => {
+    const url = `${server.url}/authorize?client_id=nobody`;
+    for (let i = 0; i < 2; i++) expect((await fetch(url, { redirect: 'manual' })).status).toBe(400);
+    const limited = await fetch(url, { redirect: 'manual' });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('location')).toBeNull();
+    expect(limited.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('answers the third /revoke within a minute with 429 too_many_requests', async () => {
+    const revoke = () => postForm(`${server.url}/revoke`, { token: 'x', client_id: 'nobody' });
+    for (let i = 0; i < 2; i++) expect((await revoke()).status).toBe(401);
+    const limited = await revoke();
+    expect(limited.status).toBe(429);
+    expect(await limited.json()).toEqual({ error: 'too_many_requests', error_description: expect.any(String) });
+  });
+});
+
+describe('logs (a server started as in production, LOG_LEVEL=info)', () => {
+  let server: SpawnedProcess;
+  let url: string;
+  beforeAll(async () => {
+    const port = await freePort();
+    url = `http://localhost:${port}`;
+    server = spawnTs('src/main.ts', {
+      NODE_ENV: 'test',
+      PORT: String(port),
+      EMULATOR_PORT: String(await freePort()),
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'oauth-logs-')),
+      LOG_LEVEL: 'info',
+      ...GENEROUS_RATE_LIMITS,
+    });
+    await waitForOk(`${url}/health`);
+  });
+  afterAll(async () => server?.stop());
+
+  it('never contain an authorization code, token, state, nonce or client secret: not in request URLs, not in redirect Locations', async () => {
+    const client = await registerClient({ url }, { authMethod: 'client_secret_basic' });
+    const pkce = newPkce();
+    const flow = await authorizeWithBrowser({ url }, authorizeUrl({ url }, { client, pkce }));
+    const tokens = (await (await redeemCode({ url }, client, flow.code!, pkce)).json()) as TokenSet;
+    const next = (await (await refreshTokens({ url }, client, tokens.refresh_token!)).json()) as TokenSet;
+    expect((await revokeToken({ url }, client, next.access_token)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+
+    const log = server.stdout() + server.stderr();
+    expect(log).toContain('/auth/callback'); // the flow was logged…
+    for (const secret of [flow.code!, CLIENT_STATE, client.client_secret!, tokens.access_token, tokens.refresh_token!, next.access_token, next.refresh_token!]) {
+      expect(log).not.toContain(secret); // …without its secrets
+    }
+    expect(log).not.toMatch(/[?&](code|state|nonce)=(?!\[REDACTED\])/);
   });
 });
