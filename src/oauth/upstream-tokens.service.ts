@@ -1,18 +1,25 @@
+import { randomBytes } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { EntraClient } from '../entra/entra-client.port';
 import { EntraError, EntraUnavailableError } from '../entra/entra.errors';
+import { Store } from '../store/store.port';
 import { GrantService } from './grant.service';
 import type { GrantRecord, UpstreamTokenSet } from './oauth.records';
 import { UpstreamSignInRequiredError, UpstreamTokens } from './upstream-tokens';
 
 /** Refresh a little before Entra's expiry, so a token is not handed out seconds before it dies. */
 const EXPIRY_MARGIN_MS = 60_000;
+/** How long one instance may hold a grant's refresh lease (longer than an Entra round trip; expires if it dies). */
+const REFRESH_LEASE_MS = 15_000;
+const LEASE_POLL_MS = 50;
 
 /**
  * The Entra access token of a grant, for server-side calls to Microsoft Graph (never given to
  * MCP clients). Refreshes when it has expired or the caller saw it rejected: single-flight per
- * grant inside this process, compare-and-set on the stored grant across instances. When Entra
- * refuses the refresh (`invalid_grant`), the grant is revoked and the user must sign in again.
+ * grant inside this process, and a lease in the shared store across instances: an Entra refresh
+ * token may be single use (rotation with reuse detection), so two instances redeeming it at once
+ * would make the loser see `invalid_grant` and revoke a healthy grant. When Entra refuses the
+ * refresh (`invalid_grant`), the grant is revoked and the user must sign in again.
  */
 @Injectable()
 export class EntraUpstreamTokens extends UpstreamTokens {
@@ -22,6 +29,7 @@ export class EntraUpstreamTokens extends UpstreamTokens {
   constructor(
     private readonly grants: GrantService,
     private readonly entra: EntraClient,
+    private readonly store: Store,
   ) {
     super();
   }
@@ -54,9 +62,35 @@ export class EntraUpstreamTokens extends UpstreamTokens {
   private refreshOnce(grantId: string, staleAccessToken: string): Promise<UpstreamTokenSet> {
     const running = this.inFlight.get(grantId);
     if (running) return running;
-    const refresh = this.refresh(grantId, staleAccessToken).finally(() => this.inFlight.delete(grantId));
+    const refresh = this.refreshUnderLease(grantId, staleAccessToken).finally(() => this.inFlight.delete(grantId));
     this.inFlight.set(grantId, refresh);
     return refresh;
+  }
+
+  /**
+   * One refresh per grant at a time across instances: the instance holding the lease refreshes;
+   * the others wait for the grant's Entra token to change and use it (or take over the lease
+   * when it is released or expires without a new token).
+   */
+  private async refreshUnderLease(grantId: string, staleAccessToken: string): Promise<UpstreamTokenSet> {
+    const lease = `upstream-refresh:${grantId}`;
+    const holder = randomBytes(16).toString('base64url');
+    const deadline = Date.now() + REFRESH_LEASE_MS;
+    for (;;) {
+      if (await this.store.compareAndSet(lease, null, holder, REFRESH_LEASE_MS)) {
+        try {
+          return await this.refresh(grantId, staleAccessToken);
+        } finally {
+          await this.store.compareAndSet(lease, holder, holder, 0).catch(() => undefined);
+        }
+      }
+      const grant = await this.grants.find(grantId);
+      if (!grant) throw new UpstreamSignInRequiredError();
+      const tokens = this.open(grant);
+      if (tokens.accessToken !== staleAccessToken && tokens.expiresAt > Date.now()) return tokens;
+      if (Date.now() > deadline) throw new EntraUnavailableError('Timed out waiting for another instance to refresh the Entra token');
+      await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
+    }
   }
 
   private async refresh(grantId: string, staleAccessToken: string): Promise<UpstreamTokenSet> {
