@@ -1,0 +1,354 @@
+/**
+ * Running several instances (README): two instances of the server share one Redis
+ * (REDIS_URL), one signing key and one public URL, behind a round-robin load balancer,
+ * with one standalone Entra emulator upstream. Any instance serves any OAuth request
+ * and honours the tokens, revocations, rotations and rate-limit counters of the other;
+ * MCP sessions live in the memory of the instance that opened them, which is why the
+ * load balancer must route them with sticky sessions.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { EntraEmulator } from '../src/entra-emulator/entra-emulator';
+import { connectClient, firstText } from '../src/mcp/testing/mcp-test-clients';
+import { redisAnswersSync } from '../src/store/testing/redis-probe';
+import { TestLoadBalancer } from './support/load-balancer';
+import { clientAuth, GENEROUS_RATE_LIMITS, obtainTokens, ObtainedTokens, postForm, RegisteredTestClient, TokenSet } from './support/oauth-flow';
+import { requireOrSkip } from './support/requirements';
+import { startTestServer, TestServer } from './support/test-app';
+
+jest.setTimeout(60_000);
+
+const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+const describeWithRedis = requireOrSkip('Redis', redisAnswersSync(REDIS_URL), 'start redis-server or set REDIS_URL') ? describe : describe.skip;
+
+const REGISTRATIONS_PER_MINUTE = 10;
+const REFRESH_GRACE_SECONDS = 2;
+const PROTOCOL_VERSION = '2025-06-18';
+const JSON_AND_SSE = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const getUserName = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_user_name', arguments: {} } };
+
+type InstanceName = 'A' | 'B';
+const pin = (name: InstanceName) => TestLoadBalancer.pinTo(name);
+const other = (name: InstanceName): InstanceName => (name === 'A' ? 'B' : 'A');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describeWithRedis('Running several instances behind a load balancer (shared Redis, sticky MCP sessions)', () => {
+  let lb: TestLoadBalancer;
+  let emulator: EntraEmulator;
+  let instances: TestServer[] = [];
+  /** What MCP clients and the browser see: the load balancer's origin is the one public URL. */
+  let site: { url: string };
+  let client: RegisteredTestClient;
+  let browser: ObtainedTokens['jar'];
+  const openClients = new Set<Client>();
+
+  /** An MCP SDK client over Streamable HTTP whose every request the load balancer sends to `instance`. */
+  async function connectPinned(instance: InstanceName, accessToken: string): Promise<Client> {
+    const transport = new StreamableHTTPClientTransport(new URL('/mcp', site.url), {
+      requestInit: { headers: { Authorization: `Bearer ${accessToken}`, ...pin(instance) } },
+    });
+    const mcp = new Client({ name: 'multi-instance-test', version: '1.0.0' });
+    await mcp.connect(transport);
+    openClients.add(mcp);
+    return mcp;
+  }
+
+  /** POST /token or /revoke as the client, on one instance. */
+  function tokenRequest(instance: InstanceName, path: '/token' | '/revoke', params: Record<string, string>): Promise<Response> {
+    const auth = clientAuth(client);
+    return postForm(`${site.url}${path}`, { ...params, ...auth.params }, { ...auth.headers, ...pin(instance) });
+  }
+
+  const refreshOn = (instance: InstanceName, refreshToken: string) => tokenRequest(instance, '/token', { grant_type: 'refresh_token', refresh_token: refreshToken });
+
+  /** A raw MCP `initialize` on one instance: 200 when the token is good there, 401 when it is not. */
+  function initializeOn(instance: InstanceName, accessToken: string): Promise<Response> {
+    return fetch(`${site.url}/mcp`, { method: 'POST', headers: { ...JSON_AND_SSE, authorization: `Bearer ${accessToken}`, ...pin(instance) }, body: JSON.stringify(initialize) });
+  }
+
+  /** A fresh grant for Adele through the round-robin load balancer (the first flow's client and browser, when it ran). */
+  async function signIn(): Promise<ObtainedTokens> {
+    const tokens = await obtainTokens(site, { client, jar: browser });
+    client ??= tokens.client;
+    browser ??= tokens.jar;
+    return tokens;
+  }
+
+  beforeAll(async () => {
+    // The public URL must exist before the instances (SERVER_URL) and the emulator's app registration (redirect URI).
+    lb = await TestLoadBalancer.start();
+    site = { url: lb.origin };
+    emulator = new EntraEmulator({ port: 0, redirectUris: [`${lb.origin}/auth/callback`] });
+    await emulator.start();
+    const shared = {
+      ...GENEROUS_RATE_LIMITS,
+      RATE_LIMIT_REGISTER_PER_MINUTE: String(REGISTRATIONS_PER_MINUTE),
+      SERVER_URL: lb.origin,
+      AUTH_AUTHORITY: emulator.origin,
+      AUTH_TENANT_ID: emulator.tenantId,
+      AUTH_CLIENT_ID: emulator.clientId,
+      GRAPH_BASE_URL: emulator.graphBaseUrl,
+      AUTH_SIGNING_KEY: randomBytes(32).toString('hex'),
+      REDIS_URL,
+      TRUST_PROXY: 'loopback',
+      REFRESH_GRACE_SECONDS: String(REFRESH_GRACE_SECONDS),
+      // The shared Redis outlives the test: keep what it leaves behind short-lived.
+      CLIENT_REGISTRATION_TTL_DAYS: '1',
+      GRANT_MAX_LIFETIME_DAYS: '1',
+    };
+    instances = [await startTestServer(shared), await startTestServer(shared)];
+    lb.setBackends([
+      { name: 'A', port: instances[0]!.config.port },
+      { name: 'B', port: instances[1]!.config.port },
+    ]);
+  });
+
+  afterEach(async () => {
+    await Promise.all([...openClients].map((c) => c.close().catch(() => undefined)));
+    openClients.clear();
+    lb.sticky = false;
+  });
+
+  afterAll(async () => {
+    await Promise.all(instances.map((instance) => instance.close()));
+    await emulator?.stop();
+    await lb?.close();
+  });
+
+  describe('the OAuth flow', () => {
+    it('completes with every request of the dance landing on the other instance than the one before', async () => {
+      lb.clearLog();
+      lb.startRoundAt('A');
+
+      const tokens = await obtainTokens(site);
+      client = tokens.client;
+      browser = tokens.jar;
+
+      expect(tokens.accessToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(tokens.refreshToken).toBeDefined();
+      expect(lb.log.map(({ method, path, backend, by, status }) => [method, path, backend, by, status])).toEqual([
+        ['POST', '/register', 'A', 'round-robin', 201],
+        ['GET', '/authorize', 'B', 'round-robin', 302],
+        ['GET', '/auth/consent', 'A', 'round-robin', 200],
+        ['POST', '/auth/consent', 'B', 'round-robin', 303],
+        // (the browser signs in at the Entra emulator, which sends it back to the public URL)
+        ['GET', '/auth/callback', 'A', 'round-robin', 302],
+        ['POST', '/token', 'B', 'round-robin', 200],
+      ]);
+    });
+  });
+
+  describe('tokens', () => {
+    it('a token issued through one instance works for MCP on both', async () => {
+      const tokens = await signIn();
+      lb.clearLog();
+
+      const onA = await connectPinned('A', tokens.accessToken);
+      const onB = await connectPinned('B', tokens.accessToken);
+
+      expect(firstText(await onA.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
+      expect(firstText(await onB.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
+      expect(new Set(lb.log.filter((r) => r.path === '/mcp').map((r) => r.backend))).toEqual(new Set(['A', 'B']));
+      expect(lb.log.every((r) => r.by === 'pin' && (r.status ?? 0) < 400)).toBe(true);
+    });
+
+    it.each<InstanceName>(['A', 'B'])('revoking on %s makes the token refused (401) on the other instance, open sessions included', async (revoker) => {
+      const tokens = await signIn();
+      const elsewhere = other(revoker);
+      const openSession = await connectPinned(elsewhere, tokens.accessToken);
+      expect(firstText(await openSession.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
+
+      const revoked = await tokenRequest(revoker, '/revoke', { token: tokens.accessToken });
+      expect(revoked.status).toBe(200);
+
+      const refused = await initializeOn(elsewhere, tokens.accessToken);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      await expect(openSession.callTool({ name: 'get_user_name', arguments: {} })).rejects.toThrow();
+      const refresh = await refreshOn(elsewhere, tokens.refreshToken!);
+      expect(refresh.status).toBe(400);
+      expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
+    });
+  });
+
+  describe('refresh token rotation across instances', () => {
+    it('rotates on A; a retry of the old token on B within the grace period returns the same pair', async () => {
+      const tokens = await signIn();
+
+      const rotated = await refreshOn('A', tokens.refreshToken!);
+      expect(rotated.status).toBe(200);
+      const pair = (await rotated.json()) as TokenSet;
+      expect(pair.refresh_token).not.toBe(tokens.refreshToken);
+
+      const retried = await refreshOn('B', tokens.refreshToken!);
+      expect(retried.status).toBe(200);
+      const again = (await retried.json()) as TokenSet;
+      expect(again.access_token).toBe(pair.access_token);
+      expect(again.refresh_token).toBe(pair.refresh_token);
+      expect((await initializeOn('B', pair.access_token)).status).toBe(200);
+    });
+
+    it.each<InstanceName>(['A', 'B'])('reusing the rotated-out token after the grace period, on %s, revokes the grant everywhere', async (reuser) => {
+      const tokens = await signIn();
+      const rotated = await refreshOn('A', tokens.refreshToken!);
+      const pair = (await rotated.json()) as TokenSet;
+
+      await sleep(REFRESH_GRACE_SECONDS * 1000 + 300);
+      const reused = await refreshOn(reuser, tokens.refreshToken!);
+      expect(reused.status).toBe(400);
+      expect(await reused.json()).toMatchObject({ error: 'invalid_grant' });
+
+      const successor = await refreshOn(other(reuser), pair.refresh_token!);
+      expect(successor.status).toBe(400);
+      expect(await successor.json()).toMatchObject({ error: 'invalid_grant' });
+      expect((await initializeOn('A', pair.access_token)).status).toBe(401);
+      expect((await initializeOn('B', pair.access_token)).status).toBe(401);
+    });
+
+    it('reusing the rotated-out token on one instance after its successor was used on the other revokes the grant', async () => {
+      const tokens = await signIn();
+      const first = (await (await refreshOn('B', tokens.refreshToken!)).json()) as TokenSet;
+      const secondResponse = await refreshOn('A', first.refresh_token!);
+      expect(secondResponse.status).toBe(200);
+      const second = (await secondResponse.json()) as TokenSet;
+
+      // Within the grace period, but the successor has been used: a leak, not a retry.
+      const reused = await refreshOn('B', tokens.refreshToken!);
+      expect(reused.status).toBe(400);
+      expect(await reused.json()).toMatchObject({ error: 'invalid_grant' });
+      expect((await refreshOn('A', second.refresh_token!)).status).toBe(400);
+      expect((await initializeOn('A', second.access_token)).status).toBe(401);
+    });
+  });
+
+  describe('the Entra tokens behind a grant', () => {
+    it('survive both instances refreshing them at the same moment (the emulator, like a strict IdP, rotates refresh tokens)', async () => {
+      // Below the 60 s refresh margin: every use of the Entra token refreshes it first.
+      emulator.setAccessTokenLifetime(30);
+      try {
+        for (let round = 0; round < 3; round++) {
+          const tokens = await signIn();
+          const [onA, onB] = await Promise.all([connectPinned('A', tokens.accessToken), connectPinned('B', tokens.accessToken)]);
+
+          const names = await Promise.all([onA, onB].map((mcp) => mcp.callTool({ name: 'get_user_name', arguments: {} })));
+
+          expect(names.map(firstText)).toEqual(['Adele Vance', 'Adele Vance']);
+          expect((await initializeOn('A', tokens.accessToken)).status).toBe(200);
+          expect((await initializeOn('B', tokens.accessToken)).status).toBe(200);
+        }
+      } finally {
+        emulator.setAccessTokenLifetime(3600);
+      }
+    });
+  });
+
+  describe('rate limits', () => {
+    /** POST /register from a client machine of its own (a loopback source address), through the round-robin load balancer. */
+    function registerFrom(sourceAddress: string): Promise<{ status: number; retryAfter?: string; body: string }> {
+      const lbUrl = new URL(site.url);
+      const body = JSON.stringify({ client_name: 'Rate-limited client', redirect_uris: ['http://127.0.0.1:9/cb'], token_endpoint_auth_method: 'none' });
+      return new Promise((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port: Number(lbUrl.port),
+            localAddress: sourceAddress,
+            method: 'POST',
+            path: '/register',
+            headers: { host: lbUrl.host, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (text += chunk));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, body: text }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    }
+
+    it('are counted in the shared store: N registrations spread over both instances pass, the next is refused on either', async () => {
+      // A client address of this run only, so neither other runs nor other suites share its window.
+      const clientAddress = `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+      lb.clearLog();
+      lb.startRoundAt('A');
+
+      const passed = [];
+      for (let i = 0; i < REGISTRATIONS_PER_MINUTE; i++) passed.push(await registerFrom(clientAddress));
+      const refusedOnB = await registerFrom(clientAddress);
+      const refusedOnA = await registerFrom(clientAddress);
+
+      expect(passed.map((r) => r.status)).toEqual(Array(REGISTRATIONS_PER_MINUTE).fill(201));
+      expect(new Set(lb.log.slice(0, REGISTRATIONS_PER_MINUTE).map((r) => r.backend))).toEqual(new Set(['A', 'B']));
+      for (const [refused, instance] of [
+        [refusedOnB, 'B'],
+        [refusedOnA, 'A'],
+      ] as const) {
+        expect(refused.status).toBe(429);
+        expect(JSON.parse(refused.body)).toMatchObject({ error: 'too_many_requests' });
+        expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1);
+        expect(lb.log.find((r, i) => i >= REGISTRATIONS_PER_MINUTE && r.backend === instance)?.status).toBe(429);
+      }
+    });
+  });
+
+  describe('MCP sessions are per instance: the load balancer must be sticky', () => {
+    it('a session opened on A is unknown (404) on B, while A keeps serving it', async () => {
+      const tokens = await signIn();
+      const onA = await connectPinned('A', tokens.accessToken);
+      const sessionId = findSessionId(onA);
+
+      const onB = await fetch(`${site.url}/mcp`, {
+        method: 'POST',
+        headers: { ...JSON_AND_SSE, authorization: `Bearer ${tokens.accessToken}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': PROTOCOL_VERSION, ...pin('B') },
+        body: JSON.stringify(getUserName),
+      });
+      expect(onB.status).toBe(404);
+      expect(await onB.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' } });
+
+      expect(firstText(await onA.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
+    });
+
+    it('without sticky sessions, an MCP client behind the round-robin load balancer loses its session on its next request', async () => {
+      const tokens = await signIn();
+      lb.startRoundAt('A');
+      lb.clearLog();
+
+      await expect(connectClient(site.url, 'streamable-http', tokens.accessToken)).rejects.toThrow(/404|Session not found/);
+      expect(lb.log.slice(0, 2).map((r) => [r.method, r.backend, r.status])).toEqual([
+        ['POST', 'A', 200],
+        ['POST', 'B', 404],
+      ]);
+    });
+
+    it.each(['streamable-http', 'sse'] as const)('with sticky sessions, an MCP client over %s behind the round-robin load balancer is served throughout', async (transport) => {
+      const tokens = await signIn();
+      lb.sticky = true;
+      lb.clearLog();
+
+      const connected = await connectClient(site.url, transport, tokens.accessToken);
+      try {
+        for (let i = 0; i < 4; i++) expect(firstText(await connected.client.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
+      } finally {
+        await connected.close();
+      }
+      const [opening, ...rest] = lb.log;
+      expect(opening!.by).toBe('round-robin');
+      expect(rest.length).toBeGreaterThanOrEqual(5);
+      expect(rest.every((r) => r.by === 'sticky' && r.backend === opening!.backend)).toBe(true);
+      expect(rest.every((r) => (r.status ?? 0) < 400)).toBe(true);
+    });
+  });
+});
+
+/** The Mcp-Session-Id an SDK client's Streamable HTTP transport holds. */
+function findSessionId(mcp: Client): string {
+  const transport = mcp.transport as StreamableHTTPClientTransport | undefined;
+  if (!transport?.sessionId) throw new Error('the client has no session');
+  return transport.sessionId;
+}
