@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { bodyParseErrorHandler } from './oauth/errors/body-parse-error.handler';
 
 /** Request body limit: OAuth forms and MCP JSON-RPC messages are small. */
 const BODY_LIMIT = '256kb';
@@ -27,6 +28,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.use(cookieParser());
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
+  app.use(bodyParseErrorHandler);
   app.enableShutdownHooks();
   return app;
 }
