@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
 import { parse } from 'yaml';
 import { EnvDto } from '../src/config/env.dto';
-import { spawnTs, waitForOk } from './support/spawn-server';
-import { freePort } from './support/test-app';
+import { spawnServer, spawnTs } from './support/spawn-server';
 
 const ROOT = join(__dirname, '..');
 
@@ -37,16 +36,7 @@ describe('Starting the service', () => {
     let url: string;
 
     beforeAll(async () => {
-      const port = await freePort();
-      url = `http://localhost:${port}`;
-      server = spawnTs('src/main.ts', {
-        NODE_ENV: 'test',
-        PORT: String(port),
-        EMULATOR_PORT: String(await freePort()),
-        DATA_DIR: mkdtempSync(join(tmpdir(), 'start-')),
-        LOG_LEVEL: 'info',
-      });
-      await waitForOk(`${url}/health`);
+      ({ server, url } = await spawnServer());
     });
 
     afterAll(async () => {

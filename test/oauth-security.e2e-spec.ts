@@ -4,9 +4,6 @@
  * over HTTP with a cookie jar as the browser, against the embedded Entra emulator.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SigningKeysService } from '../src/config/signing-keys.service';
 import { approvalFor, signConsent } from '../src/consent/consent-cookie';
 import { AccessTokenVerifier, InvalidTokenError } from '../src/oauth/access-token-verifier';
@@ -28,7 +25,7 @@ import {
   revokeToken,
   TokenSet,
 } from './support/oauth-flow';
-import { SpawnedProcess, spawnTs, waitForOk } from './support/spawn-server';
+import { SpawnedProcess, spawnServer } from './support/spawn-server';
 import { freePort, startTestServer, TestServer } from './support/test-app';
 
 jest.setTimeout(60_000);
@@ -776,17 +773,7 @@ describe('logs (a server started as in production, LOG_LEVEL=info)', () => {
   let server: SpawnedProcess;
   let url: string;
   beforeAll(async () => {
-    const port = await freePort();
-    url = `http://localhost:${port}`;
-    server = spawnTs('src/main.ts', {
-      NODE_ENV: 'test',
-      PORT: String(port),
-      EMULATOR_PORT: String(await freePort()),
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'oauth-logs-')),
-      LOG_LEVEL: 'info',
-      ...GENEROUS_RATE_LIMITS,
-    });
-    await waitForOk(`${url}/health`);
+    ({ server, url } = await spawnServer({ ...GENEROUS_RATE_LIMITS }));
   });
   afterAll(async () => server?.stop());
 

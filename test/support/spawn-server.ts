@@ -1,4 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -53,4 +55,24 @@ export async function waitForOk(url: string, timeoutMs = 30_000): Promise<void> 
     if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * Starts the server entry point (`src/main.ts`) in its own process on free ports, with its
+ * own data directory and the embedded emulator, and waits until `/health` answers.
+ */
+export async function spawnServer(env: Record<string, string> = {}): Promise<{ server: SpawnedProcess; url: string }> {
+  const { freePort } = await import('./test-app');
+  const port = await freePort();
+  const url = `http://localhost:${port}`;
+  const server = spawnTs('src/main.ts', {
+    NODE_ENV: 'test',
+    PORT: String(port),
+    EMULATOR_PORT: String(await freePort()),
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'spawned-server-')),
+    LOG_LEVEL: 'info',
+    ...env,
+  });
+  await waitForOk(`${url}/health`);
+  return { server, url };
 }
