@@ -66,5 +66,35 @@ describe('Health probes', () => {
         expect(text).not.toContain(String(redisPort));
       });
     });
+
+    describe('requests that need the store', () => {
+      it('get 503 temporarily_unavailable with Retry-After from the OAuth endpoints, quickly and without details', async () => {
+        const started = Date.now();
+        const res = await fetch(`${server.url}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=refresh_token&refresh_token=anything&client_id=someone',
+        });
+        expect(Date.now() - started).toBeLessThan(2500);
+        expect(res.status).toBe(503);
+        const text = await res.text();
+        expect(JSON.parse(text)).toMatchObject({ error: 'temporarily_unavailable' });
+        expect(text).not.toContain(SECRET);
+      });
+
+      it('get 503 with Retry-After, not 500 or 401, from the MCP endpoints when the token cannot be checked', async () => {
+        const res = await fetch(`${server.url}/mcp`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${'a'.repeat(43)}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+        });
+        expect(res.status).toBe(503);
+        expect(res.headers.get('retry-after')).toBe('5');
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        const text = await res.text();
+        expect(JSON.parse(text)).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) });
+        expect(text).not.toContain(SECRET);
+      });
+    });
   });
 });

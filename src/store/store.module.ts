@@ -1,7 +1,9 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { AppConfig } from '../config/app-config';
 import { RedisStore } from './redis.store';
 import { SqliteStore } from './sqlite.store';
+import { StoreUnavailableFilter } from './store-unavailable.filter';
 import { Store } from './store.port';
 
 /** Redis when REDIS_URL is set (several instances share state), else the SQLite file in DATA_DIR. */
@@ -19,7 +21,10 @@ export function createStore(config: AppConfig, logger = new Logger(StoreModule.n
 /** Provides the `Store` port. The adapter is chosen from the configuration. */
 @Global()
 @Module({
-  providers: [{ provide: Store, inject: [AppConfig], useFactory: (config: AppConfig) => createStore(config) }],
+  providers: [
+    { provide: Store, inject: [AppConfig], useFactory: (config: AppConfig) => createStore(config) },
+    { provide: APP_FILTER, useClass: StoreUnavailableFilter },
+  ],
   exports: [Store],
 })
 export class StoreModule implements OnApplicationShutdown {
