@@ -39,6 +39,8 @@ export class AppConfig {
   signingKeyPrevious?: Buffer;
   dataDir!: string;
   redisUrl?: string;
+  /** Prefix of every Redis key, so several deployments can share one Redis. */
+  redisKeyPrefix!: string;
   graphBaseUrl!: string;
   /** Port of the embedded Entra emulator (emulator mode only). */
   emulatorPort!: number;

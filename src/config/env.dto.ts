@@ -65,6 +65,9 @@ export class EnvDto {
   @IsOptional() @Matches(/^rediss?:\/\/\S+$/, { message: explain('must be a redis:// or rediss:// URL', 'redis://127.0.0.1:6379', true) })
   REDIS_URL?: string;
 
+  @IsOptional() @Matches(/^[A-Za-z0-9:_.-]{1,64}$/, { message: explain('must be 1-64 letters, digits or : _ . -', 'mcp:prod:') })
+  REDIS_KEY_PREFIX?: string;
+
   @IsOptional() @Matches(/^https?:\/\/[^?#\s]+$/, { message: explain('must be an absolute http(s) URL', 'https://graph.microsoft.com/v1.0') })
   GRAPH_BASE_URL?: string;
 

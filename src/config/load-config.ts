@@ -128,6 +128,7 @@ export function loadConfig(rawEnv: Environment): AppConfig {
     signingKeyPrevious: dto.AUTH_SIGNING_KEY_PREVIOUS ? decodeKey(dto.AUTH_SIGNING_KEY_PREVIOUS) : undefined,
     dataDir,
     redisUrl: dto.REDIS_URL,
+    redisKeyPrefix: dto.REDIS_KEY_PREFIX ?? 'mcp:',
     graphBaseUrl: (dto.GRAPH_BASE_URL ?? (useEmulator ? `${origin}/v1.0` : 'https://graph.microsoft.com/v1.0')).replace(/\/$/, ''),
     emulatorPort,
     emulatorHost: dto.EMULATOR_HOST ?? '127.0.0.1',

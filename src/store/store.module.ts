@@ -9,7 +9,7 @@ import { Store } from './store.port';
 /** Redis when REDIS_URL is set (several instances share state), else the SQLite file in DATA_DIR. */
 export function createStore(config: AppConfig, logger = new Logger(StoreModule.name)): Store {
   if (config.redisUrl) {
-    const store = new RedisStore({ url: config.redisUrl });
+    const store = new RedisStore({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix });
     logger.log(`Using the Redis store at ${store.target} (key prefix "${store.keyPrefix}")`);
     return store;
   }
