@@ -2,14 +2,23 @@
  * The MCP endpoints as an MCP client sees them, after the real OAuth flow against the
  * embedded Entra emulator: both transports (`/mcp` Streamable HTTP, `/sse` + `/messages`),
  * the bearer guard and its exact challenges, sessions bound to their grant, the user on
- * every tool call, Graph failures as clear tool errors, and the fast path's no-growth rule.
+ * every tool call, Graph failures as clear tool errors, the fast path's no-growth rule, and
+ * open sessions closing once their grant ends.
  */
 import { request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import { EntraEmulator } from '../src/entra-emulator/entra-emulator';
 import { McpSessionRegistry } from '../src/mcp/mcp-session.registry';
-import { connectClient as connect, ConnectedClient, firstText, McpTransportName } from '../src/mcp/testing/mcp-test-clients';
-import { GENEROUS_RATE_LIMITS, obtainTokens, ObtainedTokens, revokeToken } from './support/oauth-flow';
+import {
+  connectClient as connect,
+  ConnectedClient,
+  endsWithin,
+  firstText,
+  McpTransportName,
+  openSessionStream,
+  SessionStream,
+} from '../src/mcp/testing/mcp-test-clients';
+import { GENEROUS_RATE_LIMITS, obtainTokens, ObtainedTokens, refreshTokens, revokeToken, TokenSet } from './support/oauth-flow';
 import { startTestServer, TestServer } from './support/test-app';
 
 jest.setTimeout(120_000);
@@ -268,7 +277,55 @@ describe('MCP endpoints', () => {
       _progressHandlers: 0,
       _timeoutInfo: 0,
     });
-    expect(sessions.size).toBe(sessionCount);
+    // No more sessions than before (fewer if the sweep meanwhile closed one whose grant an earlier test revoked).
+    expect(sessions.size).toBeLessThanOrEqual(sessionCount);
+    expect(sessions.peek(sessionId)).toBeDefined();
     await close();
+  });
+});
+
+describe('open MCP sessions of an ended grant', () => {
+  // The session sweep runs at the shorter of its grant-check interval (20 s) and a quarter of
+  // MCP_SESSION_IDLE_SECONDS: at the minimum of 10 s, this server re-checks grants every 2.5 s.
+  let server: TestServer;
+  const streams = new Set<SessionStream>();
+  const open = async (transport: McpTransportName, accessToken: string): Promise<SessionStream> => {
+    const stream = await openSessionStream(server.url, transport, accessToken);
+    streams.add(stream);
+    return stream;
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer({ ...GENEROUS_RATE_LIMITS, MCP_SESSION_IDLE_SECONDS: '10' });
+  });
+  afterEach(() => {
+    streams.forEach((stream) => stream.abort());
+    streams.clear();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  describe.each(TRANSPORTS)('over %s', (transport) => {
+    it("closes an open session stream once its grant is revoked (POST /revoke), and keeps other grants' sessions", async () => {
+      const [adele, megan] = [await obtainTokens(server), await obtainTokens(server, { user: 'Megan Bowen' })];
+      const other = await open(transport, megan.accessToken);
+      const revoked = await open(transport, adele.accessToken);
+      expect((await revokeToken(server, adele.client, adele.accessToken)).status).toBe(200);
+      expect(await endsWithin(revoked, 6_000)).toBe('ended');
+      expect(server.app.get(McpSessionRegistry).peek(revoked.sessionId)).toBeUndefined();
+      expect(await endsWithin(other, 500)).toBe('open');
+    });
+
+    it('closes an open session stream once a replayed refresh token revokes its grant', async () => {
+      const tokens = await obtainTokens(server);
+      const stream = await open(transport, tokens.accessToken);
+      const first = await refreshTokens(server, tokens.client, tokens.refreshToken!);
+      const successor = (await first.json()) as TokenSet;
+      expect((await refreshTokens(server, tokens.client, successor.refresh_token!)).status).toBe(200);
+      // The first refresh token again, after its successor was used: the whole grant is revoked.
+      expect((await refreshTokens(server, tokens.client, tokens.refreshToken!)).status).toBe(400);
+      expect(await endsWithin(stream, 6_000)).toBe('ended');
+    });
   });
 });

@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { GrantLiveness } from '../oauth/grant-liveness';
+import { StoreUnavailableError } from '../store/store.port';
 import { UserContext } from '../oauth/user-context';
 import { McpSession, McpSessionRegistry } from './mcp-session.registry';
 
@@ -32,12 +34,28 @@ function session(registry: McpSessionRegistry, id: string, grantId: string, last
   return fake as unknown as McpSession & { closed: boolean };
 }
 
+/** The grants the OAuth module would still find; `down` makes every answer a store outage. */
+class FakeGrantLiveness extends GrantLiveness {
+  readonly ended = new Set<string>();
+  down = false;
+  checks: string[] = [];
+  async isActive(grantId: string): Promise<boolean> {
+    this.checks.push(grantId);
+    if (this.down) throw new StoreUnavailableError('store down');
+    return !this.ended.has(grantId);
+  }
+}
+
+const OPTIONS = { keepAliveMs: 25_000, maxSessionsPerGrant: 2, grantCheckMs: 20_000 };
+
 describe('McpSessionRegistry', () => {
   let registry: McpSessionRegistry;
+  let grants: FakeGrantLiveness;
 
   beforeAll(() => Logger.overrideLogger(false));
   beforeEach(() => {
-    registry = new McpSessionRegistry({ mcpSessionIdleSeconds: 60 } as AppConfig, { keepAliveMs: 25_000, maxSessionsPerGrant: 2 });
+    grants = new FakeGrantLiveness();
+    registry = new McpSessionRegistry({ mcpSessionIdleSeconds: 60 } as AppConfig, OPTIONS, grants);
   });
   afterEach(() => registry.onModuleDestroy());
 
@@ -75,6 +93,56 @@ describe('McpSessionRegistry', () => {
     const c = session(registry, 'c', 'g1', now);
     registry.add(c);
     expect([a.closed, b.closed, c.closed, other.closed]).toEqual([true, false, false, false]);
+  });
+
+  it('closes the sessions of a revoked or expired grant, checking each grant once, and keeps the others', async () => {
+    const a = session(registry, 'a', 'g1');
+    const b = session(registry, 'b', 'g1');
+    const other = session(registry, 'other', 'g2');
+    [a, b, other].forEach((s) => registry.add(s));
+    expect(await registry.closeEnded()).toBe(0);
+    grants.ended.add('g1');
+    grants.checks = [];
+    expect(await registry.closeEnded()).toBe(2);
+    expect(grants.checks.sort()).toEqual(['g1', 'g2']);
+    expect([a.closed, b.closed, other.closed]).toEqual([true, true, false]);
+    expect(registry.size).toBe(1);
+  });
+
+  it('keeps every session when the store cannot answer (an outage is not a revocation)', async () => {
+    const s = session(registry, 's', 'g1');
+    registry.add(s);
+    grants.down = true;
+    expect(await registry.closeEnded()).toBe(0);
+    expect(s.closed).toBe(false);
+    grants.down = false;
+    grants.ended.add('g1');
+    expect(await registry.closeEnded()).toBe(1);
+  });
+
+  it('runs one grant check at a time', async () => {
+    registry.add(session(registry, 's', 'g1'));
+    const first = registry.closeEnded();
+    expect(await registry.closeEnded()).toBe(0);
+    await first;
+    expect(grants.checks).toEqual(['g1']);
+  });
+
+  it('checks grants on its own timer, every grantCheckMs', async () => {
+    jest.useFakeTimers();
+    try {
+      const timed = new McpSessionRegistry({ mcpSessionIdleSeconds: 1800 } as AppConfig, { ...OPTIONS, grantCheckMs: 5_000 }, grants);
+      const s = session(timed, 's', 'g1');
+      timed.add(s);
+      grants.ended.add('g1');
+      await jest.advanceTimersByTimeAsync(4_999);
+      expect(s.closed).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(s.closed).toBe(true);
+      await timed.onModuleDestroy();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('closes every session at shutdown (open SSE streams would keep the HTTP server up)', async () => {

@@ -3,6 +3,7 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { AppConfig } from '../config/app-config';
+import { GrantLiveness } from '../oauth/grant-liveness';
 import { UserContext } from '../oauth/user-context';
 import { MCP_OPTIONS, McpOptions } from './mcp.options';
 
@@ -19,13 +20,19 @@ export type McpSession = SessionBase &
 
 export type McpSessionKind = McpSession['kind'];
 
+/** Grants checked concurrently in one sweep: bounds the burst of store reads with many sessions. */
+const GRANT_CHECK_BATCH = 32;
+
 /**
  * The open MCP sessions of this process, both transports. Sessions live in memory:
  * behind a load balancer, SSE and Streamable HTTP sessions need sticky routing
  * (tokens and grants are shared through the store, sessions are not).
  *
- * Idle sessions (no request for MCP_SESSION_IDLE_SECONDS) are closed by a sweep;
- * closing a session's server closes its transport, which removes it from here.
+ * One periodic sweep closes idle sessions (no request for MCP_SESSION_IDLE_SECONDS) and
+ * sessions whose grant has ended (revoked or expired, on any instance: the grant lives in the
+ * shared store), so an open stream does not outlive its grant by up to the idle timeout.
+ * Closing a session's server closes its transport (the client sees its stream end), which
+ * removes it from here.
  */
 @Injectable()
 export class McpSessionRegistry implements OnModuleDestroy {
@@ -33,13 +40,16 @@ export class McpSessionRegistry implements OnModuleDestroy {
   private readonly sessions = new Map<string, McpSession>();
   private readonly idleMs: number;
   private readonly sweeper: NodeJS.Timeout;
+  private checkingGrants = false;
 
   constructor(
     config: AppConfig,
     @Inject(MCP_OPTIONS) private readonly options: McpOptions,
+    private readonly grants: GrantLiveness,
   ) {
     this.idleMs = config.mcpSessionIdleSeconds * 1000;
-    this.sweeper = setInterval(() => this.closeIdle(Date.now()), Math.min(60_000, Math.max(250, this.idleMs / 4)));
+    const sweepMs = Math.min(60_000, Math.max(250, this.idleMs / 4), Math.max(50, options.grantCheckMs));
+    this.sweeper = setInterval(() => void this.sweep(), sweepMs);
     this.sweeper.unref();
   }
 
@@ -90,11 +100,52 @@ export class McpSessionRegistry implements OnModuleDestroy {
     return closed;
   }
 
+  /**
+   * Closes the sessions whose grant has ended; returns how many. One liveness read per
+   * distinct grant (O(sessions)), and never two checks at once. A grant the store cannot
+   * answer for keeps its sessions: an outage must not drop every open stream (new requests
+   * are refused meanwhile anyway), and the next sweep asks again.
+   */
+  async closeEnded(): Promise<number> {
+    if (this.checkingGrants) return 0;
+    this.checkingGrants = true;
+    try {
+      const grantIds = [...new Set([...this.sessions.values()].map((s) => s.owner.grantId))];
+      const ended = new Set<string>();
+      let unanswered = 0;
+      for (let i = 0; i < grantIds.length; i += GRANT_CHECK_BATCH) {
+        await Promise.all(
+          grantIds.slice(i, i + GRANT_CHECK_BATCH).map(async (grantId) => {
+            try {
+              if (!(await this.grants.isActive(grantId))) ended.add(grantId);
+            } catch {
+              unanswered += 1;
+            }
+          }),
+        );
+      }
+      if (unanswered > 0) this.logger.warn({ msg: 'Could not check the grants of open MCP sessions; keeping them for now', grants: unanswered });
+      const closing = [...this.sessions.values()].filter((session) => ended.has(session.owner.grantId));
+      for (const session of closing) {
+        this.logger.log({ msg: 'Closing an MCP session: its grant was revoked or has expired', kind: session.kind, oid: session.owner.oid });
+      }
+      await Promise.all(closing.map((session) => this.close(session)));
+      return closing.length;
+    } finally {
+      this.checkingGrants = false;
+    }
+  }
+
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.sweeper);
     // Open SSE streams would otherwise keep the HTTP server from closing.
     await Promise.all([...this.sessions.values()].map((session) => this.close(session)));
     this.sessions.clear();
+  }
+
+  private async sweep(): Promise<void> {
+    this.closeIdle(Date.now());
+    await this.closeEnded();
   }
 
   private enforceGrantLimit(grantId: string): void {

@@ -12,13 +12,14 @@ import { AppConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { loadConfig } from '../config/load-config';
 import { AccessTokenVerifier, InvalidTokenError } from '../oauth/access-token-verifier';
+import { GrantLiveness } from '../oauth/grant-liveness';
 import { OAuthModule } from '../oauth/oauth.module';
 import { UpstreamTokens } from '../oauth/upstream-tokens';
 import { UserContext } from '../oauth/user-context';
 import { McpTool } from './mcp-tool.decorator';
 import { McpModule } from './mcp.module';
 import { MCP_OPTIONS } from './mcp.options';
-import { connectClient, firstText, McpTransportName } from './testing/mcp-test-clients';
+import { connectClient, endsWithin, firstText, McpTransportName, openSessionStream } from './testing/mcp-test-clients';
 import { ToolCall } from './tool-call';
 import { ToolError } from './tool-error';
 import { UserContextAccessor } from './user-context.accessor';
@@ -47,6 +48,9 @@ const TOKENS: Record<string, UserContext> = {
   // Used only while Graph fails: nothing cached for these grants.
   'graph-down-streamable-http-token': user('Adele Vance', 'grant-adele-2'),
   'graph-down-sse-token': user('Adele Vance', 'grant-adele-3'),
+  // Grants that end (revoked elsewhere) during a test.
+  'ending-streamable-http-token': user('Alex Wilber', 'grant-ending-streamable-http'),
+  'ending-sse-token': user('Alex Wilber', 'grant-ending-sse'),
 };
 
 class FakeVerifier extends AccessTokenVerifier {
@@ -63,12 +67,21 @@ class FakeUpstreamTokens extends UpstreamTokens {
   }
 }
 
+/** Grants named in `ended` are over (revoked on some instance); every other grant is alive. */
+class FakeGrantLiveness extends GrantLiveness {
+  static readonly ended = new Set<string>();
+  async isActive(grantId: string): Promise<boolean> {
+    return !FakeGrantLiveness.ended.has(grantId);
+  }
+}
+
 @Module({
   providers: [
     { provide: AccessTokenVerifier, useClass: FakeVerifier },
     { provide: UpstreamTokens, useClass: FakeUpstreamTokens },
+    { provide: GrantLiveness, useClass: FakeGrantLiveness },
   ],
-  exports: [AccessTokenVerifier, UpstreamTokens],
+  exports: [AccessTokenVerifier, GrantLiveness, UpstreamTokens],
 })
 class FakeOAuthModule {}
 
@@ -183,7 +196,7 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
       .overrideModule(OAuthModule)
       .useModule(FakeOAuthModule)
       .overrideProvider(MCP_OPTIONS)
-      .useValue({ keepAliveMs: 50, maxSessionsPerGrant: 3 })
+      .useValue({ keepAliveMs: 50, maxSessionsPerGrant: 3, grantCheckMs: 100 })
       .compile();
     app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
     app.useBodyParser('json', { limit: '256kb' });
@@ -383,6 +396,20 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
       expect(await probe()).toBe(202);
       await close();
       await waitForAsync(async () => (await probe()) === 404);
+    });
+
+    it("closes the open session stream once its grant has ended (revoked on any instance), and keeps other grants' sessions", async () => {
+      const ending = await openSessionStream(url, transport, `ending-${transport}-token`);
+      const other = await openSessionStream(url, transport, 'megan-token');
+      try {
+        expect(await endsWithin(ending, 300)).toBe('open');
+        FakeGrantLiveness.ended.add(`grant-ending-${transport}`);
+        expect(await endsWithin(ending, 2_000)).toBe('ended');
+        expect(await endsWithin(other, 300)).toBe('open');
+      } finally {
+        ending.abort();
+        other.abort();
+      }
     });
   });
 

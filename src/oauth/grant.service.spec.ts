@@ -60,4 +60,14 @@ describe('GrantService', () => {
     await grants.revoke(grant.id, 'test');
     expect(await grants.find(grant.id)).toBeNull();
   });
+
+  it('tells GrantLiveness whether a grant is alive: not before activation, yes once active, no once revoked', async () => {
+    const grant = await grants.create(request, tokens, true);
+    expect(await grants.isActive(grant.id)).toBe(false);
+    await grants.activate(grant.id);
+    expect(await grants.isActive(grant.id)).toBe(true);
+    await grants.revoke(grant.id, 'test');
+    expect(await grants.isActive(grant.id)).toBe(false);
+    expect(await grants.isActive('never-existed')).toBe(false);
+  });
 });

@@ -5,6 +5,7 @@ import { SigningKeysService } from '../config/signing-keys.service';
 import type { EntraTokenSet } from '../entra/entra-client.port';
 import { JsonStore } from '../store/json-store';
 import { Store } from '../store/store.port';
+import { GrantLiveness } from './grant-liveness';
 import type { AuthorizationRequest, GrantRecord, UpstreamTokenSet } from './oauth.records';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -17,7 +18,7 @@ export const AUTHORIZATION_CODE_TTL_MS = 5 * 60 * 1000;
  * because token verification and refresh both read the grant.
  */
 @Injectable()
-export class GrantService {
+export class GrantService implements GrantLiveness {
   private readonly logger = new Logger(GrantService.name);
   private readonly grants: JsonStore<GrantRecord>;
 
@@ -65,6 +66,11 @@ export class GrantService {
   async find(id: string): Promise<GrantRecord | null> {
     const grant = await this.grants.get(id);
     return grant && grant.active && grant.expiresAt > Date.now() ? grant : null;
+  }
+
+  /** GrantLiveness: whether `find` would return the grant. */
+  async isActive(id: string): Promise<boolean> {
+    return (await this.find(id)) !== null;
   }
 
   /** For compare-and-set updates of the upstream tokens. */

@@ -12,6 +12,7 @@ import { AuthorizationCodeService } from './authorization-code.service';
 import { AuthorizationController } from './authorization.controller';
 import { AuthorizationFlowService } from './authorization-flow.service';
 import { OAuthCorsMiddleware } from './cors.middleware';
+import { GrantLiveness } from './grant-liveness';
 import { GrantService } from './grant.service';
 import { MetadataController } from './metadata.controller';
 import { rateLimitOptions } from './rate-limit.guard';
@@ -25,7 +26,7 @@ import { EntraUpstreamTokens } from './upstream-tokens.service';
 /**
  * This server as the OAuth 2.1 authorization server of MCP clients: metadata, `/authorize`,
  * consent, Entra callback, `/token`, `/revoke`; grants, codes, token issuing and rotation.
- * Exports the ports the MCP and Graph modules use: AccessTokenVerifier, UpstreamTokens.
+ * Exports the ports the MCP and Graph modules use: AccessTokenVerifier, GrantLiveness, UpstreamTokens.
  */
 @Module({
   imports: [
@@ -47,8 +48,9 @@ import { EntraUpstreamTokens } from './upstream-tokens.service';
     AuthorizationFlowService,
     { provide: AccessTokenVerifier, useClass: OAuthAccessTokenVerifier },
     { provide: UpstreamTokens, useExisting: EntraUpstreamTokens },
+    { provide: GrantLiveness, useExisting: GrantService },
   ],
-  exports: [AccessTokenVerifier, UpstreamTokens],
+  exports: [AccessTokenVerifier, GrantLiveness, UpstreamTokens],
 })
 export class OAuthModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
