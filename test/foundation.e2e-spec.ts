@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
 import { parse } from 'yaml';
 import { EnvDto } from '../src/config/env.dto';
-import { spawnServer, spawnTs } from './support/spawn-server';
+import { spawnServer, spawnTs, waitForOutput } from './support/spawn-server';
 
 const ROOT = join(__dirname, '..');
 
@@ -54,7 +54,7 @@ describe('Starting the service', () => {
         redirect: 'manual',
       });
       await fetch(`${url}/token?refresh_token=SECRET-REFRESH-5`, { method: 'POST' });
-      await new Promise((r) => setTimeout(r, 300));
+      await waitForOutput(server, '/token?refresh_token=');
       const log = server.stdout() + server.stderr();
       expect(log).toContain('/auth/callback?code=[REDACTED]&state=[REDACTED]&session_state=visible');
       for (const secret of ['SECRET-CODE-1', 'SECRET-STATE-2', 'SECRET-TOKEN-3', 'SECRET-COOKIE-4', 'SECRET-REFRESH-5']) {

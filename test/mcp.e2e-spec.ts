@@ -214,6 +214,8 @@ describe('MCP endpoints', () => {
       const tokens = await obtainTokens(server, { user: 'Megan Bowen' });
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       // The Entra token held for this grant has expired: Graph would answer 401 to it.
+      // The refreshed one gets a normal lifetime, so a slow machine cannot see it expire too.
+      emulator.setAccessTokenLifetime(3600);
       emulator.resetGraphRequestCount();
       const { client, close } = await connectClient(server.url, 'sse', tokens.accessToken);
       expect(firstText(await client.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Megan Bowen');

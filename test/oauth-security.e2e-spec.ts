@@ -25,7 +25,7 @@ import {
   revokeToken,
   TokenSet,
 } from './support/oauth-flow';
-import { SpawnedProcess, spawnServer } from './support/spawn-server';
+import { SpawnedProcess, spawnServer, waitForOutput } from './support/spawn-server';
 import { freePort, startTestServer, TestServer } from './support/test-app';
 
 jest.setTimeout(60_000);
@@ -784,7 +784,7 @@ describe('logs (a server started as in production, LOG_LEVEL=info)', () => {
     const tokens = (await (await redeemCode({ url }, client, flow.code!, pkce)).json()) as TokenSet;
     const next = (await (await refreshTokens({ url }, client, tokens.refresh_token!)).json()) as TokenSet;
     expect((await revokeToken({ url }, client, next.access_token)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForOutput(server, '/revoke');
 
     const log = server.stdout() + server.stderr();
     expect(log).toContain('/auth/callback'); // the flow was logged…

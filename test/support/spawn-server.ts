@@ -76,3 +76,12 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<{ s
   await waitForOk(`${url}/health`);
   return { server, url };
 }
+
+/** Waits until the process has written `text` (stdout or stderr): log lines reach the pipe asynchronously. */
+export async function waitForOutput(proc: SpawnedProcess, text: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(proc.stdout() + proc.stderr()).includes(text)) {
+    if (Date.now() > deadline) throw new Error(`the process did not write "${text}" within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
