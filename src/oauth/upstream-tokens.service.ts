@@ -81,6 +81,7 @@ export class EntraUpstreamTokens extends UpstreamTokens {
         try {
           return await this.refresh(grantId, staleAccessToken);
         } finally {
+          // Release only our own lease (it may have expired and been taken over): a TTL of 0 expires it at once on every adapter.
           await this.store.compareAndSet(lease, holder, holder, 0).catch(() => undefined);
         }
       }

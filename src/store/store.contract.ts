@@ -121,6 +121,13 @@ export function describeStoreContract(name: string, create: () => Store | Promis
         expect(await store.get('kept')).toBeNull();
       });
 
+      it('releases a value through compareAndSet with a TTL of zero (how a lease is given back), so it can be taken again', async () => {
+        expect(await store.compareAndSet('lease', null, 'holder-1', LONG_TTL_MS)).toBe(true);
+        expect(await store.compareAndSet('lease', 'holder-1', 'holder-1', 0)).toBe(true);
+        expect(await store.get('lease')).toBeNull();
+        expect(await store.compareAndSet('lease', null, 'holder-2', LONG_TTL_MS)).toBe(true);
+      });
+
       it('rejects a TTL that is not a finite number', async () => {
         await expect(store.set('x', 'v', Number.POSITIVE_INFINITY)).rejects.toThrow(RangeError);
         await expect(store.set('x', 'v', Number.NaN)).rejects.toThrow(RangeError);
