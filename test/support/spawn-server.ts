@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './test-app';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -62,7 +63,6 @@ export async function waitForOk(url: string, timeoutMs = 30_000): Promise<void> 
  * own data directory and the embedded emulator, and waits until `/health` answers.
  */
 export async function spawnServer(env: Record<string, string> = {}): Promise<{ server: SpawnedProcess; url: string }> {
-  const { freePort } = await import('./test-app');
   const port = await freePort();
   const url = `http://localhost:${port}`;
   const server = spawnTs('src/main.ts', {
