@@ -64,7 +64,7 @@ describe('OAuth 2.1 authorization server for MCP clients', () => {
   });
 
   describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
-    it('describes the endpoints, S256-only PKCE, the auth methods and the iss response parameter', async () => {
+    it('describes the endpoints, S256-only PKCE, the auth methods, the iss response parameter and Client ID Metadata Document support', async () => {
       const response = await fetch(`${server.url}/.well-known/oauth-authorization-server`);
       expect(response.status).toBe(200);
       expect(response.headers.get('access-control-allow-origin')).toBe('*');
@@ -82,6 +82,7 @@ describe('OAuth 2.1 authorization server for MCP clients', () => {
         revocation_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
         scopes_supported: ['mcp:tools', 'user.read'],
         authorization_response_iss_parameter_supported: true,
+        client_id_metadata_document_supported: true,
       });
     });
   });
