@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { RateLimitModule } from '../shared/rate-limit/rate-limit.module';
 import { ClientRegistry } from './client-registry.service';
 import { RegistrationController } from './registration.controller';
 
 /** RFC 7591 registration at `POST /register`, the redirect URI policy, client lookup and authentication. */
 @Module({
+  imports: [RateLimitModule],
   controllers: [RegistrationController],
   providers: [ClientRegistry],
   exports: [ClientRegistry],
