@@ -403,7 +403,7 @@ describe('OAuth 2.1 authorization server for MCP clients', () => {
     it('revokes the grant and asks for a new sign-in when Entra refuses the refresh (invalid_grant)', async () => {
       const { accessToken } = await obtainTokens(server);
       const { grantId } = await verifier.verify(accessToken);
-      emulator.revokeRefreshTokens();
+      await emulator.revokeRefreshTokens();
       await expect(server.app.get(UpstreamTokens).getGraphAccessToken(grantId, { forceRefresh: true })).rejects.toBeInstanceOf(UpstreamSignInRequiredError);
       await expect(verifier.verify(accessToken)).rejects.toBeInstanceOf(InvalidTokenError);
     });
@@ -411,7 +411,7 @@ describe('OAuth 2.1 authorization server for MCP clients', () => {
     it('ends the client’s refresh with invalid_grant when the Entra session behind an expired Entra token is gone', async () => {
       emulator.setAccessTokenLifetime(30); // inside the refresh margin: counts as expired
       const { accessToken, refreshToken, client } = await obtainTokens(server);
-      emulator.revokeRefreshTokens();
+      await emulator.revokeRefreshTokens();
       const response = await refreshTokens(server, client, refreshToken!);
       expect(response.status).toBe(400);
       expect(await response.json()).toMatchObject({ error: 'invalid_grant' });
