@@ -3,7 +3,6 @@ import type { Request, Response } from 'express';
 import { UserContext } from '../oauth/user-context';
 import { AllowedHostGuard } from './allowed-host.guard';
 import { AuthenticatedUser } from './authenticated-user.decorator';
-import { McpBearerGuard } from './bearer-token.guard';
 import { McpHttpErrorFilter } from './mcp-http-error.filter';
 import { StreamableHttpService } from './streamable-http.service';
 
@@ -12,7 +11,7 @@ import { StreamableHttpService } from './streamable-http.service';
  * as `parsedBody`, and the raw response (`@Res()`) because it streams.
  */
 @Controller('mcp')
-@UseGuards(AllowedHostGuard, McpBearerGuard)
+@UseGuards(AllowedHostGuard)
 @UseFilters(McpHttpErrorFilter)
 export class StreamableHttpController {
   constructor(private readonly streamableHttp: StreamableHttpService) {}
