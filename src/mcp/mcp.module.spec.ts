@@ -38,6 +38,8 @@ const user = (name: string, grantId: string, scopes = ['mcp:tools', 'user.read']
   preferredUsername: `${name.replace(' ', '.').toLowerCase()}@contoso.com`,
   clientId: 'client-1',
   scopes,
+  roles: [],
+  groups: [],
   grantId,
 });
 const TOKENS: Record<string, UserContext> = {

@@ -42,6 +42,9 @@ export class OAuthAccessTokenVerifier extends AccessTokenVerifier {
       clientId: grant.clientId,
       scopes: record.scopes,
       grantId: grant.id,
+      // Grants stored before roles and groups were kept have neither.
+      roles: grant.identity.roles ?? [],
+      groups: grant.identity.groups ?? [],
     };
   }
 }

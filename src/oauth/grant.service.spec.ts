@@ -14,7 +14,7 @@ const request: AuthorizationRequest = {
   resource: 'http://localhost:8000/',
 };
 const tokens = {
-  identity: { oid: 'o', tid: 't', name: 'Adele Vance', preferredUsername: 'adelev@contoso.example' },
+  identity: { oid: 'o', tid: 't', name: 'Adele Vance', preferredUsername: 'adelev@contoso.example', roles: [], groups: [] },
   accessToken: 'entra-access-token',
   refreshToken: 'entra-refresh-token',
   expiresAt: Date.now() + 3600_000,
