@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from './config/app-config';
+import { AuditModule } from './audit/audit.module';
 import { ClientRegistryModule } from './client-registry/client-registry.module';
 import { ConfigModule } from './config/config.module';
 import { ConsentModule } from './consent/consent.module';
@@ -22,6 +23,7 @@ export class AppModule {
         ConfigModule.forConfig(config),
         LoggingModule,
         StoreModule,
+        AuditModule,
         HealthModule,
         EntraModule,
         ClientRegistryModule,

@@ -14,6 +14,8 @@ import { AuthorizationFlowService } from './authorization-flow.service';
 import { OAuthCorsMiddleware } from './cors.middleware';
 import { GrantLiveness } from './grant-liveness';
 import { GrantService } from './grant.service';
+import { GrantUsageService } from './grant-usage.service';
+import { UserGrantIndex } from './user-grant.index';
 import { MetadataController } from './metadata.controller';
 import { rateLimitOptions } from './rate-limit.guard';
 import { StoreThrottlerStorage } from './store-throttler.storage';
@@ -41,6 +43,8 @@ import { EntraUpstreamTokens } from './upstream-tokens.service';
   controllers: [MetadataController, AuthorizationController, TokenController],
   providers: [
     GrantService,
+    GrantUsageService,
+    UserGrantIndex,
     AuthorizationCodeService,
     TokenService,
     EntraUpstreamTokens,

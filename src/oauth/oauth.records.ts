@@ -39,6 +39,8 @@ export interface GrantRecord {
   id: string;
   clientId: string;
   identity: EntraIdentity;
+  /** The redirect URI the authorization went to (shown on the connected apps page); absent on grants from before it was kept. */
+  redirectUri?: string;
   scopes: string[];
   resource: string;
   /** Epoch ms. */
