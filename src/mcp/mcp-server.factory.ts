@@ -47,7 +47,7 @@ export class McpServerFactory {
       instructions: INSTRUCTIONS,
       jsonSchemaValidator: this.validator,
     });
-    server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: this.registry.list() }));
+    server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => ({ tools: this.registry.listFor(userOf(extra.authInfo)) }));
     server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
       this.toolCalls.call(request.params.name, request.params.arguments, userOf(extra.authInfo), extra.signal),
     );

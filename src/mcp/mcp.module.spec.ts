@@ -8,6 +8,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { Observable, tap } from 'rxjs';
 import { z } from 'zod';
+import { AuditModule } from '../audit/audit.module';
 import { AppConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { loadConfig } from '../config/load-config';
@@ -16,6 +17,7 @@ import { GrantLiveness } from '../oauth/grant-liveness';
 import { OAuthModule } from '../oauth/oauth.module';
 import { UpstreamTokens } from '../oauth/upstream-tokens';
 import { UserContext } from '../oauth/user-context';
+import { StoreModule } from '../store/store.module';
 import { McpTool } from './mcp-tool.decorator';
 import { McpModule } from './mcp.module';
 import { MCP_OPTIONS } from './mcp.options';
@@ -192,7 +194,7 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'mcp-spec-'));
     config = loadConfig({ NODE_ENV: 'test', PORT: String(port), DATA_DIR: dataDir, GRAPH_BASE_URL: graph.url, LOG_LEVEL: 'silent' });
     const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forConfig(config), McpModule],
+      imports: [ConfigModule.forConfig(config), StoreModule, AuditModule, McpModule],
       providers: [ProbeTools],
     })
       .overrideModule(OAuthModule)
