@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AccountModule } from './account/account.module';
 import { AppConfig } from './config/app-config';
 import { AuditModule } from './audit/audit.module';
 import { ClientRegistryModule } from './client-registry/client-registry.module';
@@ -31,6 +32,7 @@ export class AppModule {
         OAuthModule,
         GraphModule,
         McpModule,
+        AccountModule,
         // The Entra emulator only when no tenant is configured (never in production: loadConfig and the module refuse it).
         ...(config.entra.mode === 'embedded-emulator' ? [EntraEmulatorModule] : []),
       ],

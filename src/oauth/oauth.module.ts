@@ -1,6 +1,7 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { AccountSessionModule } from '../account/account-session.module';
 import { ClientRegistryModule } from '../client-registry/client-registry.module';
 import { ConsentModule } from '../consent/consent.module';
 import { EntraModule } from '../entra/entra.module';
@@ -32,6 +33,7 @@ import { EntraUpstreamTokens } from './upstream-tokens.service';
  */
 @Module({
   imports: [
+    AccountSessionModule,
     ClientRegistryModule,
     ConsentModule,
     EntraModule,
@@ -54,7 +56,7 @@ import { EntraUpstreamTokens } from './upstream-tokens.service';
     { provide: UpstreamTokens, useExisting: EntraUpstreamTokens },
     { provide: GrantLiveness, useExisting: GrantService },
   ],
-  exports: [AccessTokenVerifier, GrantLiveness, UpstreamTokens],
+  exports: [AccessTokenVerifier, GrantLiveness, UpstreamTokens, GrantService, GrantUsageService, UserGrantIndex, UpstreamSignInService],
 })
 export class OAuthModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -19,12 +19,14 @@ export interface AuthorizationRequest {
   resource: string;
 }
 
-/** `upstream:<sha256(state)>`: the sign-in at Entra in progress (single use, 10 minutes). */
-export interface UpstreamAuthorization {
-  request: AuthorizationRequest;
-  nonce: string;
-  codeVerifier: string;
-}
+/**
+ * `upstream:<sha256(state)>`: the sign-in at Entra in progress (single use, 10 minutes): for an
+ * MCP client's authorization request (`purpose` absent in records written before accounts
+ * existed), or for the user's own connected apps page.
+ */
+export type UpstreamAuthorization =
+  | { purpose?: 'authorize'; request: AuthorizationRequest; nonce: string; codeVerifier: string }
+  | { purpose: 'account'; nonce: string; codeVerifier: string };
 
 /** Entra's tokens for a grant, sealed in `GrantRecord.upstream`. */
 export interface UpstreamTokenSet {
