@@ -122,7 +122,8 @@ describe('MCP endpoints', () => {
     it('lists the tools and gets "Adele Vance" from get_user_name', async () => {
       const { client, close } = await connectClient(server.url, transport, adele.accessToken);
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name).sort()).toEqual(['get_user_name', 'get_user_profile', 'whoami']);
+      // Adele Vance holds the Tools.Admin app role, so she also sees the role-gated get_server_status.
+      expect(tools.map((tool) => tool.name).sort()).toEqual(['get_server_status', 'get_user_name', 'get_user_profile', 'whoami']);
       expect(firstText(await client.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
       await close();
     });
