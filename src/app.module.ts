@@ -3,7 +3,7 @@ import { AccountModule } from './account/account.module';
 import { AppConfig } from './config/app-config';
 import { AuditModule } from './audit/audit.module';
 import { ClientRegistryModule } from './client-registry/client-registry.module';
-import { ConfigModule } from './config/config.module';
+import { AppConfigModule } from './config/app-config.module';
 import { ConsentModule } from './consent/consent.module';
 import { EntraModule } from './entra/entra.module';
 import { EntraEmulatorModule } from './entra-emulator/entra-emulator.module';
@@ -21,7 +21,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forConfig(config),
+        AppConfigModule.forConfig(config),
         LoggingModule,
         StoreModule,
         AuditModule,

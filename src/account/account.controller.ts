@@ -1,8 +1,8 @@
 import { Controller, Get, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { sendPage } from '../consent/page-headers';
-import { OAuthExceptionFilter } from '../oauth/errors';
-import { RateLimit, RateLimitGuard } from '../oauth/rate-limit.guard';
+import { OAuthExceptionFilter } from '../shared/oauth-errors';
+import { sendPage } from '../shared/pages/page-headers';
+import { RateLimit, RateLimitGuard } from '../shared/rate-limit/rate-limit.guard';
 import { AccountService } from './account.service';
 
 /**

@@ -1,4 +1,4 @@
-import { html, renderPage, SafeHtml } from '../consent/html';
+import { html, renderPage, SafeHtml } from '../shared/pages/html';
 import { SCOPE_DESCRIPTIONS } from '../consent/consent.page';
 import type { ConnectedAppView } from './connected-apps.service';
 

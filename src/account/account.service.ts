@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../config/app-config';
 import { ConsentCookieService } from '../consent/consent-cookie.service';
-import { OAuthError, OAuthErrorCode } from '../oauth/errors';
+import { OAuthError, OAuthErrorCode } from '../shared/oauth-errors';
 import { UpstreamSignInService } from '../oauth/upstream-sign-in.service';
 import { renderAccountPage, renderAccountSignInPage } from './account.page';
 import { AccountSession, AccountSessionService } from './account-session.service';

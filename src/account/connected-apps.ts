@@ -1,3 +1,5 @@
+import { isMetadataDocumentClientId } from '../client-registry/client-id-url';
+
 /** One grant of the user, as the connected apps page sees it. */
 export interface ConnectedGrant {
   grantId: string;
@@ -30,7 +32,7 @@ export interface ConnectedApp {
  * authorizations go (the redirect URI's host, as the consent page showed it).
  */
 export function clientHost(clientId: string, redirectUri: string): { host: string; hostKind: ConnectedApp['hostKind'] } {
-  if (clientId.startsWith('https://')) {
+  if (isMetadataDocumentClientId(clientId)) {
     try {
       return { host: new URL(clientId).host, hostKind: 'metadata-document' };
     } catch {

@@ -32,6 +32,8 @@ export type RevokedBy =
   | 'code_replay'
   /** Entra refused the upstream refresh, or holds no refresh token for an expired Entra session. */
   | 'entra_refusal'
+  /** The client's metadata document no longer lists the redirect URI the grant was made for. */
+  | 'redirect_uri_unlisted'
   /** GRANT_MAX_LIFETIME_DAYS reached (recorded when the ended grant is next seen). */
   | 'lifetime';
 

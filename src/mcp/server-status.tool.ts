@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { SCOPES } from '../oauth/user-context';
+import { SCOPES } from '../shared/scopes';
 import { McpTool } from './mcp-tool.decorator';
 import { SERVER_INFO } from './mcp-server.factory';
 

@@ -10,8 +10,8 @@ import { Store } from '../store/store.port';
 import { GrantLiveness } from './grant-liveness';
 import type { AuthorizationRequest, GrantRecord, UpstreamTokenSet } from './oauth.records';
 import { UserGrantIndex } from './user-grant.index';
+import { DAY_MS } from '../shared/time';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** An unredeemed grant disappears with its authorization code. */
 export const AUTHORIZATION_CODE_TTL_MS = 5 * 60 * 1000;
 /**
@@ -48,9 +48,9 @@ export class GrantService implements GrantLiveness {
       id,
       clientId: request.clientId,
       identity: tokens.identity,
-      redirectUri: request.redirectUri,
       scopes: request.scopes,
       resource: request.resource,
+      redirectUri: request.redirectUri,
       createdAt: now,
       expiresAt: now + this.config.grantMaxLifetimeDays * DAY_MS,
       active: false,

@@ -41,10 +41,14 @@ export interface GrantRecord {
   id: string;
   clientId: string;
   identity: EntraIdentity;
-  /** The redirect URI the authorization went to (shown on the connected apps page); absent on grants from before it was kept. */
-  redirectUri?: string;
   scopes: string[];
   resource: string;
+  /**
+   * The redirect URI the grant was authorized for. A client whose registration can change (a
+   * metadata document) keeps its grant only while it still lists this URI; the connected apps page
+   * shows its host. Absent on older grants.
+   */
+  redirectUri?: string;
   /** Epoch ms. */
   createdAt: number;
   /** Epoch ms: GRANT_MAX_LIFETIME_DAYS after creation, whatever happens. */
