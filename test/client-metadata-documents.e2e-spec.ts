@@ -24,7 +24,9 @@ import {
   CapturingOAuthProvider,
   GENEROUS_RATE_LIMITS,
   loopbackRedirectUri,
+  newPkce,
   obtainTokens,
+  redeemCode,
   refreshTokens,
   RegisteredTestClient,
   revokeToken,
@@ -181,6 +183,17 @@ describe('Client ID Metadata Documents: MCP clients identified by an https URL, 
         error_description: 'The application no longer lists the redirect URI this authorization was made for; the authorization has been revoked, please sign in again.',
       });
       await expect(verifier.verify(pair.access_token)).rejects.toBeInstanceOf(InvalidTokenError);
+    });
+
+    it('does not redeem a code once the document has dropped the redirect URI it was issued for', async () => {
+      const { client, path, document } = publish({}, { 'cache-control': 'no-store' });
+      const pkce = newPkce();
+      const flow = await authorizeWithBrowser(server, authorizeUrl(server, { client, pkce }));
+      expect(flow.code).toBeDefined();
+      docs.serveJson(path, { ...document, redirect_uris: ['https://client.example.com/cb'] }, { 'cache-control': 'no-store' });
+      const response = await redeemCode(server, client, flow.code!, pkce);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: 'invalid_grant' });
     });
 
     it('answers invalid_client (401, JSON, with the reason) at the token endpoint when the document cannot be used', async () => {
