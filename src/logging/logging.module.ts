@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
+import { prettyTransport } from './pretty-transport';
 import { redactBody, redactUrl } from './redact';
 
 type LoggedRequest = IncomingMessage & { id?: string; body?: unknown; originalUrl?: string };
@@ -19,7 +20,7 @@ type LoggedRequest = IncomingMessage & { id?: string; body?: unknown; originalUr
       useFactory: (config: AppConfig) => ({
         pinoHttp: {
           level: config.logLevel,
-          transport: config.isProduction || config.nodeEnv === 'test' ? undefined : { target: 'pino-pretty', options: { singleLine: true } },
+          transport: prettyTransport(config.nodeEnv),
           genReqId: (req: IncomingMessage, res: ServerResponse) => {
             const incoming = req.headers['x-request-id'];
             const id = typeof incoming === 'string' && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
