@@ -32,8 +32,6 @@ import {
 } from './support/compose-environment';
 import { obtainTokens } from './support/oauth-flow';
 import { requireOrSkip } from './support/requirements';
-import { waitForOk } from './support/spawn-server';
-import { freePort } from './support/test-app';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..');
@@ -70,6 +68,29 @@ function userDotenv(values: Env = readmeValues()): string {
 
 function environmentOf(service: string, dotenv: string): Env {
   return serviceEnvironment({ projectDir: ROOT, compose, service, dockerfile, files: { '.env': dotenv } });
+}
+
+/** A free TCP port (the shared helpers would load the whole application into this test's process). */
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitForOk(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await fetch(url).then((r) => r.ok, () => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** A free port whose successor is free too (the server's default EMULATOR_PORT is PORT + 1). */
@@ -216,6 +237,16 @@ describe('docker compose, as README "Docker" describes it', () => {
       expect(env.NODE_ENV).toBe('production');
       expect(env.SERVER_URL).toBe(readmeValues().SERVER_URL);
       expect(env.REDIS_URL).toBe('redis://redis:6379');
+    });
+
+    it('publishes port 8000, keeps DATA_DIR in a named volume and its state in the redis service', () => {
+      const service = compose.services['mcp-server'];
+      const env = environmentOf('mcp-server', userDotenv());
+      expect(service.ports).toEqual([`${env.PORT}:${env.PORT}`]);
+      expect(service.volumes).toEqual([`mcp-data:${env.DATA_DIR}`]);
+      expect(Object.keys(compose.volumes ?? {})).toContain('mcp-data');
+      expect(service.depends_on).toEqual({ redis: { condition: 'service_healthy' } });
+      expect(compose.services.redis.image).toMatch(/^redis:/);
     });
 
     it('lets the README-made .env be read by compose and by Node alike (plain KEY=value lines)', () => {
