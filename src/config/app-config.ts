@@ -54,6 +54,8 @@ export class AppConfig {
   refreshGraceSeconds!: number;
   clientRegistrationTtlDays!: number;
   mcpSessionIdleSeconds!: number;
+  /** Open MCP sessions one grant may hold on one instance; a new one beyond it is refused (429). */
+  mcpMaxSessionsPerGrant!: number;
   rateLimits!: {
     register: RateLimitConfig;
     authorize: RateLimitConfig;
