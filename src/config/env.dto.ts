@@ -101,6 +101,9 @@ export class EnvDto {
   @IsOptional() @IntegerIn(1, 10000, 'must be a whole number of sessions', '20')
   MCP_MAX_SESSIONS_PER_GRANT?: string;
 
+  @IsOptional() @IsIn(['true', 'false'], { message: explain('must be true or false', 'false') })
+  CIMD_ALLOW_LOOPBACK?: string;
+
   @IsOptional() @IntegerIn(1, Number.MAX_SAFE_INTEGER, 'must be a whole number of requests per minute', '20')
   RATE_LIMIT_REGISTER_PER_MINUTE?: string;
 

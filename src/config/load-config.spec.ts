@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from '../entra-emulator/emulator.constants';
+import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from './emulator.constants';
 import { ConfigError, loadConfig } from './load-config';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -119,6 +119,22 @@ describe('loadConfig', () => {
     expect(config.serverUrl).toBe('https://mcp.example.com');
     expect(config.entra.redirectUri).toBe('https://mcp.example.com/auth/callback');
     expect(config.signingKey).toEqual(Buffer.from(KEY, 'hex'));
+  });
+
+  it('allows client metadata documents on loopback (CIMD_ALLOW_LOOPBACK) in development and tests, never in production', () => {
+    expect(loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')) }).cimdAllowLoopback).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'test', CIMD_ALLOW_LOOPBACK: 'true', DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')) }).cimdAllowLoopback).toBe(true);
+    expect(problemsOf({ CIMD_ALLOW_LOOPBACK: 'yes' })[0]).toMatch(/^CIMD_ALLOW_LOOPBACK: must be true or false/);
+    expect(
+      problemsOf({
+        NODE_ENV: 'production',
+        SERVER_URL: 'https://mcp.example.com',
+        AUTH_SIGNING_KEY: KEY,
+        AUTH_TENANT_ID: TENANT,
+        AUTH_CLIENT_ID: CLIENT,
+        CIMD_ALLOW_LOOPBACK: 'true',
+      }),
+    ).toEqual([expect.stringMatching(/^CIMD_ALLOW_LOOPBACK: must not be true in production/)]);
   });
 
   it('collects every problem before failing', () => {

@@ -3,9 +3,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { isAbsolute, join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from '../entra-emulator/emulator.constants';
+import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from './emulator.constants';
 import { AppConfig, EntraUpstreamConfig, NodeEnv } from './app-config';
 import { EnvDto } from './env.dto';
+import { isLoopbackHost } from './loopback';
 
 export type Environment = Record<string, string | undefined>;
 
@@ -23,7 +24,6 @@ function num(value: string | undefined, fallback: number): number {
 }
 
 const DEV_KEY_FILE = 'signing-key';
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** Decodes a key given as hex (even length, 64+ chars) or base64url. */
 export function decodeKey(value: string): Buffer {
@@ -57,7 +57,7 @@ function loadOrCreateDevKey(dataDir: string): Buffer {
 function authorityOrigin(value: string, isProduction: boolean, problems: string[]): string {
   const origin = /^https?:\/\//i.test(value) ? new URL(value).origin : `https://${value.toLowerCase()}`;
   const url = new URL(origin);
-  if (url.protocol === 'http:' && (isProduction || !LOOPBACK_HOSTS.has(url.hostname))) {
+  if (url.protocol === 'http:' && (isProduction || !isLoopbackHost(url.hostname))) {
     problems.push(
       `AUTH_AUTHORITY: http is only allowed for a loopback emulator outside production (got "${value}"); for example AUTH_AUTHORITY=login.microsoftonline.com`,
     );
@@ -88,6 +88,8 @@ export function loadConfig(rawEnv: Environment): AppConfig {
     if (!dto.AUTH_CLIENT_ID) problems.push('AUTH_CLIENT_ID: required in production; for example AUTH_CLIENT_ID=00000000-1111-2222-3333-444444444444');
     if (!dto.AUTH_SIGNING_KEY) problems.push('AUTH_SIGNING_KEY: required in production; for example AUTH_SIGNING_KEY=$(openssl rand -hex 32)');
     if (!serverUrl.startsWith('https://')) problems.push(`SERVER_URL: must be https in production (got "${serverUrl}"); for example SERVER_URL=https://mcp.example.com`);
+    // Client metadata documents on this machine would let anyone make the server fetch its own loopback services.
+    if (dto.CIMD_ALLOW_LOOPBACK === 'true') problems.push('CIMD_ALLOW_LOOPBACK: must not be true in production (it is for development and tests only); for example CIMD_ALLOW_LOOPBACK=false');
   } else if (dto.AUTH_TENANT_ID && !dto.AUTH_CLIENT_ID) {
     problems.push('AUTH_CLIENT_ID: required when AUTH_TENANT_ID is set; for example AUTH_CLIENT_ID=00000000-1111-2222-3333-444444444444');
   } else if (!dto.AUTH_TENANT_ID && dto.AUTH_CLIENT_ID) {
@@ -140,6 +142,7 @@ export function loadConfig(rawEnv: Environment): AppConfig {
     clientRegistrationTtlDays: num(dto.CLIENT_REGISTRATION_TTL_DAYS, 90),
     mcpSessionIdleSeconds: num(dto.MCP_SESSION_IDLE_SECONDS, 1800),
     mcpMaxSessionsPerGrant: num(dto.MCP_MAX_SESSIONS_PER_GRANT, 20),
+    cimdAllowLoopback: dto.CIMD_ALLOW_LOOPBACK === 'true',
     rateLimits: {
       register: perMinute(num(dto.RATE_LIMIT_REGISTER_PER_MINUTE, 20)),
       authorize: perMinute(num(dto.RATE_LIMIT_AUTHORIZE_PER_MINUTE, 60)),

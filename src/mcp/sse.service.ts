@@ -4,11 +4,12 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../config/app-config';
 import { UserContext } from '../oauth/user-context';
-import { badRequestError, relayTimeoutError, sessionNotFoundError } from './mcp-http.errors';
+import { McpHttpError, relayTimeoutError, sessionNotFoundError } from './mcp-http.errors';
 import { authInfoFor, McpServerFactory } from './mcp-server.factory';
 import { McpSessionRegistry } from './mcp-session.registry';
 import { MCP_OPTIONS, McpOptions } from './mcp.options';
 import { RequestScopePolicy } from './request-scope.policy';
+import { sseMessageProblem } from './sse-message.check';
 import { SseDelivery, SseSessionRelay } from './sse-session.relay';
 
 /** The SDK's SSE session ids are UUIDs; anything else names no session (and never reaches the store). */
@@ -61,6 +62,9 @@ export class SseService {
   }
 
   async post(req: Request & { auth?: AuthInfo }, res: Response, user: UserContext, sessionId: unknown): Promise<void> {
+    // Checked here, not by the transport: its refusals are plain text that quote the input.
+    const problem = sseMessageProblem(req.headers['content-type'], req.body);
+    if (problem) throw new McpHttpError(problem.status, { jsonrpc: '2.0', error: { code: problem.code, message: problem.message }, id: null });
     this.scopes.assertAllowed(user, req.body);
     if (typeof sessionId !== 'string' || !SESSION_ID.test(sessionId)) throw sessionNotFoundError();
     const message: unknown = req.body;
@@ -74,7 +78,8 @@ export class SseService {
       case 'not-found':
         throw sessionNotFoundError();
       case 'invalid':
-        throw badRequestError('Invalid Request: the body is not a single JSON-RPC 2.0 message.');
+        // The same refusal as sseMessageProblem's: the holder's transport found what this instance let through.
+        throw new McpHttpError(400, { jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request: the body is not a single JSON-RPC 2.0 message.' }, id: null });
       case 'timeout':
         throw relayTimeoutError();
     }

@@ -2,8 +2,8 @@ import { Controller, Get, Header, UseFilters } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { TOKEN_ENDPOINT_AUTH_METHODS } from '../client-registry/registered-client';
 import { canonicalResource } from './checks/resource';
-import { OAuthExceptionFilter } from './errors';
-import { SUPPORTED_SCOPES } from './user-context';
+import { OAuthExceptionFilter } from '../shared/oauth-errors';
+import { SUPPORTED_SCOPES } from '../shared/scopes';
 
 /**
  * Discovery: RFC 9728 protected-resource metadata (root document only, DESIGN.md) and RFC 8414
@@ -45,6 +45,8 @@ export class MetadataController {
       revocation_endpoint_auth_methods_supported: TOKEN_ENDPOINT_AUTH_METHODS,
       scopes_supported: SUPPORTED_SCOPES,
       authorization_response_iss_parameter_supported: true,
+      // MCP Authorization (2025-11-25, 2026-07-28): an https URL naming a Client ID Metadata Document is a client_id here.
+      client_id_metadata_document_supported: true,
     };
   }
 }

@@ -10,13 +10,12 @@ import { AuthorizationCodeService } from './authorization-code.service';
 import { verifyPkceS256 } from './checks/pkce';
 import { isThisServerResource } from './checks/resource';
 import { parseRequestedScopes } from './checks/scopes';
-import { OAuthError, OAuthErrorCode } from './errors';
+import { OAuthError, OAuthErrorCode } from '../shared/oauth-errors';
 import { GrantService } from './grant.service';
 import type { AccessTokenRecord, GrantRecord, IssuedPair, RefreshTokenRecord } from './oauth.records';
-import { UpstreamSignInRequiredError } from './upstream-tokens';
-import { EntraUpstreamTokens } from './upstream-tokens.service';
+import { UpstreamSignInRequiredError, UpstreamTokens } from './upstream-tokens';
+import { DAY_MS } from '../shared/time';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** RFC 6749 §5.1 successful token response. */
 export interface TokenResponse {
@@ -45,6 +44,8 @@ function newToken(): string {
 }
 
 const invalidGrant = (description: string) => new OAuthError(OAuthErrorCode.InvalidGrant, description);
+const redirectUriGone = () =>
+  invalidGrant('The application no longer lists the redirect URI this authorization was made for; the authorization has been revoked, please sign in again.');
 
 /**
  * Issues, rotates and revokes this server's tokens. Access and refresh tokens are opaque
@@ -62,7 +63,7 @@ export class TokenService {
     private readonly keys: SigningKeysService,
     private readonly grants: GrantService,
     private readonly codes: AuthorizationCodeService,
-    private readonly upstream: EntraUpstreamTokens,
+    private readonly upstream: UpstreamTokens,
   ) {
     this.accessTokens = new JsonStore<AccessTokenRecord>(store, 'at');
     this.refreshTokens = new JsonStore<RefreshTokenRecord>(store, 'rt');
@@ -88,6 +89,10 @@ export class TokenService {
       throw invalidGrant('redirect_uri does not match the one of the authorization request.');
     }
     if (!verifyPkceS256(params.codeVerifier, record.codeChallenge)) throw invalidGrant('PKCE verification failed: code_verifier does not match.');
+    if (!client.redirect_uris.includes(record.redirectUri)) {
+      await this.grants.revoke(record.grantId, 'redirect URI no longer listed by the client');
+      throw redirectUriGone();
+    }
     if (params.resource !== undefined && !isThisServerResource(params.resource, this.config.serverOrigin)) {
       throw new OAuthError(OAuthErrorCode.InvalidTarget, 'The requested resource is not this server.');
     }
@@ -123,6 +128,11 @@ export class TokenService {
       const scopes = this.narrowScopes(record.scopes, params.scope);
       const grant = await this.grants.find(record.grantId);
       if (!grant) throw invalidGrant('The authorization has expired or was revoked.');
+      // A metadata document may change: the grant survives only while it still lists the redirect URI it was made for.
+      if (grant.redirectUri !== undefined && !client.redirect_uris.includes(grant.redirectUri)) {
+        await this.grants.revoke(grant.id, 'redirect URI no longer listed by the client');
+        throw redirectUriGone();
+      }
 
       if (record.rotated) return this.respond(await this.retryRotated(token, record));
 
