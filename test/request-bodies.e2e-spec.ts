@@ -70,6 +70,18 @@ describe('Request bodies that cannot be read', () => {
       });
     });
 
+    it('on the consent form (a page people see) is an error page, not JSON', async () => {
+      const res = await fetch(`${server.url}/auth/consent`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' },
+        body: corrupt('gzip'),
+      });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(await res.text()).toContain('The request body could not be decompressed');
+    });
+
     it('a correctly compressed body is still read', async () => {
       const body = gzipSync(Buffer.from(JSON.stringify({ client_name: 'Gzip client', redirect_uris: ['http://127.0.0.1:9/cb'], token_endpoint_auth_method: 'none' })));
       const res = await fetch(`${server.url}/register`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body });

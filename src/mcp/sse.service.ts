@@ -64,6 +64,8 @@ export class SseService {
     const session = typeof sessionId === 'string' ? this.sessions.find(sessionId, user, 'sse') : undefined;
     if (!session) throw sessionNotFoundError();
     req.auth = authInfoFor(user);
+    // The transport answers `202 Accepted` as bare text without a content type.
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
     await session.transport.handlePostMessage(req, res, req.body);
   }
 }

@@ -1,4 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
+import { renderErrorPage } from '../pages/html';
+import { sendPage } from '../pages/page-headers';
 
 /** What body-parser attaches to the errors it raises (http-errors). */
 interface BodyParserError {
@@ -9,6 +11,9 @@ interface BodyParserError {
 }
 
 const MCP_PATHS = ['/mcp', '/messages'];
+
+/** Pages that people see (the consent form posts here): errors are pages too. */
+const isBrowserPath = (path: string) => path === '/authorize' || path.startsWith('/auth/');
 
 const BODY_PARSER_TYPES = new Set(['encoding.unsupported', 'charset.unsupported', 'request.aborted']);
 
@@ -48,12 +53,17 @@ function describe(error: BodyParserError): string {
  * Express error middleware, installed right after the body parsers: a body that cannot be
  * parsed (malformed JSON, too large, corrupt or unknown encoding) fails before any Nest route
  * runs, so the routes' own error shapes never apply. This answers in the shape the endpoint
- * speaks: JSON-RPC on the MCP transports, an OAuth error (RFC 6749 §5.2) everywhere else.
+ * speaks: JSON-RPC on the MCP transports, an error page on the browser endpoints, an OAuth
+ * error (RFC 6749 §5.2) everywhere else.
  */
 export function bodyParseErrorHandler(error: unknown, req: Request, res: Response, next: NextFunction): void {
   if (!isBodyParserError(error) || res.headersSent) return next(error);
   const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 400;
   const description = describe(error);
+  if (isBrowserPath(req.path)) {
+    sendPage(res, status, renderErrorPage('This sign-in request cannot continue', description));
+    return;
+  }
   res.status(status).set('Cache-Control', 'no-store');
   if (MCP_PATHS.includes(req.path)) {
     // JSON-RPC 2.0 §5.1: -32700 for a body that cannot be parsed (bad JSON, corrupt compression);
