@@ -10,6 +10,7 @@ import { DEFAULT_MCP_OPTIONS, MCP_OPTIONS } from './mcp.options';
 import { RequestScopePolicy } from './request-scope.policy';
 import { ServerStatusTool } from './server-status.tool';
 import { SseController } from './sse.controller';
+import { SseSessionRelay } from './sse-session.relay';
 import { SseService } from './sse.service';
 import { StreamableHttpController } from './streamable-http.controller';
 import { StreamableHttpService } from './streamable-http.service';
@@ -37,6 +38,7 @@ import { WhoamiTool } from './whoami.tool';
     McpServerFactory,
     McpSessionRegistry,
     StreamableHttpService,
+    SseSessionRelay,
     SseService,
     UserProfileTools,
     WhoamiTool,
