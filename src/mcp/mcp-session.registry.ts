@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Server } from '@modelcontextprotocol/server';
 import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
-import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { AppConfig } from '../config/app-config';
 import { GrantLiveness } from '../oauth/grant-liveness';
 import { UserContext } from '../oauth/user-context';
@@ -15,8 +14,8 @@ interface SessionBase {
   lastActivityAt: number;
 }
 
-export type McpSession = SessionBase &
-  ({ kind: 'sse'; transport: SSEServerTransport } | { kind: 'streamable-http'; transport: StreamableHTTPServerTransport });
+/** `/mcp` keeps no sessions (stateless, both eras): only HTTP+SSE streams live here. */
+export type McpSession = SessionBase & { kind: 'sse'; transport: SSEServerTransport };
 
 export type McpSessionKind = McpSession['kind'];
 
@@ -24,9 +23,9 @@ export type McpSessionKind = McpSession['kind'];
 const GRANT_CHECK_BATCH = 32;
 
 /**
- * The open MCP sessions of this process, both transports. Sessions live in memory:
- * behind a load balancer, SSE and Streamable HTTP sessions need sticky routing
- * (tokens and grants are shared through the store, sessions are not).
+ * The open HTTP+SSE sessions of this process. Sessions live in memory: a stream is held
+ * by the instance its `GET /sse` reached (tokens and grants are shared through the store,
+ * sessions are not).
  *
  * One periodic sweep closes idle sessions (no request for MCP_SESSION_IDLE_SECONDS) and
  * sessions whose grant has ended (revoked or expired, on any instance: the grant lives in the
