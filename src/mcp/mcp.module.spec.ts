@@ -425,6 +425,25 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
       expect(CountingInterceptor.calls).toEqual([]);
     });
 
+    it('acknowledges subscriptions/listen with no notification types: the tool set never changes', async () => {
+      const controller = new AbortController();
+      const res = await fetch(`${url}/mcp`, {
+        ...modernRequest('adele-token', 'subscriptions/listen', { notifications: { toolsListChanged: true } }),
+        signal: controller.signal,
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/event-stream');
+      const reader = res.body!.getReader();
+      let text = '';
+      try {
+        while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
+      } finally {
+        controller.abort();
+      }
+      const ack = JSON.parse(/data: (.*)\n/.exec(text)![1]!) as { method: string; params: { notifications: unknown } };
+      expect(ack).toMatchObject({ method: 'notifications/subscriptions/acknowledged', params: { notifications: {} } });
+    });
+
     it('answers a revision it does not serve with UnsupportedProtocolVersion, naming the ones it does', async () => {
       const request = modernRequest('adele-token', 'tools/list', {}, { 'mcp-protocol-version': '2099-01-01' });
       request.body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: envelope('2099-01-01') } });
