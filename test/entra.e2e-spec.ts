@@ -8,6 +8,7 @@ import { OpenIdEntraClient } from '../src/entra/openid-entra.client';
 import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from '../src/entra-emulator/emulator.constants';
 import { createEmbeddedEmulator } from '../src/entra-emulator/entra-emulator.module';
 import { EntraEmulator } from '../src/entra-emulator/entra-emulator';
+import { MemoryStore } from '../src/store/memory.store';
 import { itWithChromium, launchBrowser } from './support/browser';
 import { CookieJarClient, formSubmission, formWithButton } from './support/cookie-jar';
 import { freePort, startTestServer, TestServer } from './support/test-app';
@@ -304,7 +305,7 @@ describe('Entra ID upstream: EntraClient against the embedded Entra emulator', (
 
     it('fails with invalid_grant once Entra has revoked the refresh tokens', async () => {
       const tokens = await signInAndExchange();
-      expect(emulator.revokeRefreshTokens()).toBeGreaterThan(0);
+      expect(await emulator.revokeRefreshTokens()).toBeGreaterThan(0);
       const failure = (await entra.refresh(tokens.refreshToken!).catch((e: unknown) => e)) as EntraError;
       expect(failure).toBeInstanceOf(EntraError);
       expect(failure).not.toBeInstanceOf(EntraUnavailableError);
@@ -472,12 +473,12 @@ describe('Starting without an Entra tenant', () => {
 
   it('never creates the embedded emulator in production, even if asked', () => {
     const config = Object.assign(new AppConfig(), { isProduction: true });
-    expect(() => createEmbeddedEmulator(config)).toThrow(/never runs with NODE_ENV=production.*AUTH_TENANT_ID/);
+    expect(() => createEmbeddedEmulator(config, new MemoryStore())).toThrow(/never runs with NODE_ENV=production.*AUTH_TENANT_ID/);
   });
 
   it('needs a fixed emulator port, since the issuer is part of the configuration', () => {
     const config = Object.assign(new AppConfig(), { isProduction: false, emulatorPort: 0 });
-    expect(() => createEmbeddedEmulator(config)).toThrow(/EMULATOR_PORT/);
+    expect(() => createEmbeddedEmulator(config, new MemoryStore())).toThrow(/EMULATOR_PORT/);
   });
 });
 

@@ -64,7 +64,7 @@ describe('OAuth 2.1 authorization server for MCP clients', () => {
   });
 
   describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
-    it('describes the endpoints, S256-only PKCE, the auth methods and the iss response parameter', async () => {
+    it('describes the endpoints, S256-only PKCE, the auth methods, the iss response parameter and Client ID Metadata Document support', async () => {
       const response = await fetch(`${server.url}/.well-known/oauth-authorization-server`);
       expect(response.status).toBe(200);
       expect(response.headers.get('access-control-allow-origin')).toBe('*');
@@ -82,6 +82,7 @@ describe('OAuth 2.1 authorization server for MCP clients', () => {
         revocation_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
         scopes_supported: ['mcp:tools', 'user.read'],
         authorization_response_iss_parameter_supported: true,
+        client_id_metadata_document_supported: true,
       });
     });
   });
@@ -402,7 +403,7 @@ describe('OAuth 2.1 authorization server for MCP clients', () => {
     it('revokes the grant and asks for a new sign-in when Entra refuses the refresh (invalid_grant)', async () => {
       const { accessToken } = await obtainTokens(server);
       const { grantId } = await verifier.verify(accessToken);
-      emulator.revokeRefreshTokens();
+      await emulator.revokeRefreshTokens();
       await expect(server.app.get(UpstreamTokens).getGraphAccessToken(grantId, { forceRefresh: true })).rejects.toBeInstanceOf(UpstreamSignInRequiredError);
       await expect(verifier.verify(accessToken)).rejects.toBeInstanceOf(InvalidTokenError);
     });
@@ -410,7 +411,7 @@ describe('OAuth 2.1 authorization server for MCP clients', () => {
     it('ends the client’s refresh with invalid_grant when the Entra session behind an expired Entra token is gone', async () => {
       emulator.setAccessTokenLifetime(30); // inside the refresh margin: counts as expired
       const { accessToken, refreshToken, client } = await obtainTokens(server);
-      emulator.revokeRefreshTokens();
+      await emulator.revokeRefreshTokens();
       const response = await refreshTokens(server, client, refreshToken!);
       expect(response.status).toBe(400);
       expect(await response.json()).toMatchObject({ error: 'invalid_grant' });

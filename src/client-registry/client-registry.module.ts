@@ -1,11 +1,15 @@
 import { Module } from '@nestjs/common';
 import { ClientRegistry } from './client-registry.service';
+import { MetadataDocumentClients } from './metadata-document-clients.service';
 import { RegistrationController } from './registration.controller';
 
-/** RFC 7591 registration at `POST /register`, the redirect URI policy, client lookup and authentication. */
+/**
+ * RFC 7591 registration at `POST /register`, Client ID Metadata Documents (https URL client ids),
+ * the redirect URI policy, client lookup and authentication.
+ */
 @Module({
   controllers: [RegistrationController],
-  providers: [ClientRegistry],
+  providers: [ClientRegistry, MetadataDocumentClients],
   exports: [ClientRegistry],
 })
 export class ClientRegistryModule {}

@@ -6,6 +6,8 @@ import { JsonStore } from '../store/json-store';
 import { Store } from '../store/store.port';
 import { OAuthError, OAuthErrorCode } from '../oauth/errors';
 import { ClientMetadata, ClientMetadataSchema } from './client-metadata.schema';
+import { isMetadataDocumentClientId } from './client-id-url';
+import { MetadataDocumentClients, MetadataDocumentError } from './metadata-document-clients.service';
 import { redirectUriProblem } from './redirect-uri.policy';
 import { isConfidential, RegisteredClient } from './registered-client';
 
@@ -35,6 +37,7 @@ export class ClientRegistry {
   constructor(
     store: Store,
     private readonly config: AppConfig,
+    private readonly documents: MetadataDocumentClients,
   ) {
     this.clients = new JsonStore<RegisteredClient>(store, 'client');
   }
@@ -78,14 +81,27 @@ export class ClientRegistry {
     return response;
   }
 
-  /** The client, or null if unknown or expired. */
-  find(clientId: string): Promise<RegisteredClient | null> {
-    if (clientId.length === 0 || clientId.length > 200) return Promise.resolve(null);
+  /**
+   * The client, or null if unknown or expired. A `client_id` that is an https URL names a Client
+   * ID Metadata Document: its client comes from the document (with `metadata_document_host`), and
+   * a document that cannot be used is `invalid_client` with the reason, never null.
+   */
+  async find(clientId: string, status = 400): Promise<RegisteredClient | null> {
+    if (isMetadataDocumentClientId(clientId)) {
+      try {
+        return await this.documents.resolve(clientId);
+      } catch (error) {
+        if (error instanceof MetadataDocumentError) throw new OAuthError(OAuthErrorCode.InvalidClient, error.message, { status });
+        throw error;
+      }
+    }
+    if (clientId.length === 0 || clientId.length > 200) return null;
     return this.clients.get(clientId);
   }
 
-  /** Keeps a used registration alive for another CLIENT_REGISTRATION_TTL_DAYS. */
+  /** Keeps a used registration alive for another CLIENT_REGISTRATION_TTL_DAYS (document clients are not stored). */
   async touch(client: RegisteredClient): Promise<void> {
+    if (client.metadata_document_host !== undefined) return;
     const now = Date.now();
     if (now - client.last_used_at < TOUCH_INTERVAL_MS) return;
     await this.clients.set(client.client_id, { ...client, last_used_at: now }, this.ttlMs);
@@ -97,7 +113,7 @@ export class ClientRegistry {
    * with the same message, so the response does not reveal which part was wrong.
    */
   async authenticate(credentials: PresentedClientCredentials): Promise<RegisteredClient> {
-    const client = await this.find(credentials.clientId);
+    const client = await this.find(credentials.clientId, 401);
     const fail = () =>
       new OAuthError(OAuthErrorCode.InvalidClient, 'Client authentication failed.', {
         headers: credentials.method === 'client_secret_basic' ? { 'WWW-Authenticate': 'Basic realm="token", charset="UTF-8"' } : {},

@@ -26,6 +26,12 @@ export interface RegisteredClient {
   software_version?: string;
   /** Epoch ms of the last use: registrations unused for CLIENT_REGISTRATION_TTL_DAYS expire. */
   last_used_at: number;
+  /**
+   * Set only for a client identified by a Client ID Metadata Document (its `client_id` is the
+   * document's https URL): the host serving the document (`example.com`, with a port if any),
+   * which pages show as the application's origin. Such clients are never stored.
+   */
+  metadata_document_host?: string;
 }
 
 export function isConfidential(client: RegisteredClient): boolean {

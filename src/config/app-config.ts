@@ -54,6 +54,11 @@ export class AppConfig {
   refreshGraceSeconds!: number;
   clientRegistrationTtlDays!: number;
   mcpSessionIdleSeconds!: number;
+  /**
+   * Development and tests only (refused in production): client metadata documents may be served
+   * from a loopback host (`localhost`, `127.0.0.1`, `[::1]`), over http or https.
+   */
+  cimdAllowLoopback!: boolean;
   rateLimits!: {
     register: RateLimitConfig;
     authorize: RateLimitConfig;

@@ -98,6 +98,9 @@ export class EnvDto {
   @IsOptional() @IntegerIn(10, 86400, 'must be a whole number of seconds', '1800')
   MCP_SESSION_IDLE_SECONDS?: string;
 
+  @IsOptional() @IsIn(['true', 'false'], { message: explain('must be true or false', 'false') })
+  CIMD_ALLOW_LOOPBACK?: string;
+
   @IsOptional() @IntegerIn(1, Number.MAX_SAFE_INTEGER, 'must be a whole number of requests per minute', '20')
   RATE_LIMIT_REGISTER_PER_MINUTE?: string;
 

@@ -121,6 +121,22 @@ describe('loadConfig', () => {
     expect(config.signingKey).toEqual(Buffer.from(KEY, 'hex'));
   });
 
+  it('allows client metadata documents on loopback (CIMD_ALLOW_LOOPBACK) in development and tests, never in production', () => {
+    expect(loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')) }).cimdAllowLoopback).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'test', CIMD_ALLOW_LOOPBACK: 'true', DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')) }).cimdAllowLoopback).toBe(true);
+    expect(problemsOf({ CIMD_ALLOW_LOOPBACK: 'yes' })[0]).toMatch(/^CIMD_ALLOW_LOOPBACK: must be true or false/);
+    expect(
+      problemsOf({
+        NODE_ENV: 'production',
+        SERVER_URL: 'https://mcp.example.com',
+        AUTH_SIGNING_KEY: KEY,
+        AUTH_TENANT_ID: TENANT,
+        AUTH_CLIENT_ID: CLIENT,
+        CIMD_ALLOW_LOOPBACK: 'true',
+      }),
+    ).toEqual([expect.stringMatching(/^CIMD_ALLOW_LOOPBACK: must not be true in production/)]);
+  });
+
   it('collects every problem before failing', () => {
     expect(problemsOf({ PORT: '70000', LOG_LEVEL: 'loud', ACCESS_TOKEN_TTL_SECONDS: '5' })).toHaveLength(3);
   });

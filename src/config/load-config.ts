@@ -88,6 +88,8 @@ export function loadConfig(rawEnv: Environment): AppConfig {
     if (!dto.AUTH_CLIENT_ID) problems.push('AUTH_CLIENT_ID: required in production; for example AUTH_CLIENT_ID=00000000-1111-2222-3333-444444444444');
     if (!dto.AUTH_SIGNING_KEY) problems.push('AUTH_SIGNING_KEY: required in production; for example AUTH_SIGNING_KEY=$(openssl rand -hex 32)');
     if (!serverUrl.startsWith('https://')) problems.push(`SERVER_URL: must be https in production (got "${serverUrl}"); for example SERVER_URL=https://mcp.example.com`);
+    // Client metadata documents on this machine would let anyone make the server fetch its own loopback services.
+    if (dto.CIMD_ALLOW_LOOPBACK === 'true') problems.push('CIMD_ALLOW_LOOPBACK: must not be true in production (it is for development and tests only); for example CIMD_ALLOW_LOOPBACK=false');
   } else if (dto.AUTH_TENANT_ID && !dto.AUTH_CLIENT_ID) {
     problems.push('AUTH_CLIENT_ID: required when AUTH_TENANT_ID is set; for example AUTH_CLIENT_ID=00000000-1111-2222-3333-444444444444');
   } else if (!dto.AUTH_TENANT_ID && dto.AUTH_CLIENT_ID) {
@@ -139,6 +141,7 @@ export function loadConfig(rawEnv: Environment): AppConfig {
     refreshGraceSeconds: num(dto.REFRESH_GRACE_SECONDS, 30),
     clientRegistrationTtlDays: num(dto.CLIENT_REGISTRATION_TTL_DAYS, 90),
     mcpSessionIdleSeconds: num(dto.MCP_SESSION_IDLE_SECONDS, 1800),
+    cimdAllowLoopback: dto.CIMD_ALLOW_LOOPBACK === 'true',
     rateLimits: {
       register: perMinute(num(dto.RATE_LIMIT_REGISTER_PER_MINUTE, 20)),
       authorize: perMinute(num(dto.RATE_LIMIT_AUTHORIZE_PER_MINUTE, 60)),

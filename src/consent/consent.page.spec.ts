@@ -43,6 +43,20 @@ describe('consent page (DESIGN.md Consent page)', () => {
     expect(loopback).toContain('a program on this computer (127.0.0.1:6274)');
   });
 
+  it('names the host of a client metadata document prominently, says the name is unverified and that it asks every time', () => {
+    const page = renderConsentPage({ ...base, clientId: 'https://tools.example.org/mcp/client.json', documentHost: 'tools.example.org' });
+    expect(page).toContain('<p class="origin" aria-label="Application origin">An application from <strong>tools.example.org</strong></p>');
+    expect(page).toContain('Its name is chosen by whoever controls tools.example.org and has not been verified.');
+    expect(page).toContain('You are asked every time this application signs in');
+    expect(page).not.toContain('registered itself with this server recently');
+    expect(renderConsentPage(base)).not.toContain('An application from');
+  });
+
+  it('escapes a metadata document host like any other untrusted text', () => {
+    const page = renderConsentPage({ ...base, documentHost: '<b>x</b>' });
+    expect(page).not.toContain('<b>x</b>');
+  });
+
   it('loads no external assets', () => {
     const page = renderConsentPage(base);
     expect(page).not.toMatch(/<(script|link|img)\b/);

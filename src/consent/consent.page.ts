@@ -16,6 +16,11 @@ export interface ConsentPageModel {
   clientId: string;
   /** Epoch seconds of the registration. */
   registeredAt: number;
+  /**
+   * For a client identified by a Client ID Metadata Document: the host serving the document, the
+   * only part of its identity this server can vouch for (whoever controls that host wrote it).
+   */
+  documentHost?: string;
   redirectUri: string;
   scopes: readonly string[];
   /** The opaque id of the pending authorization request. */
@@ -46,7 +51,12 @@ export function renderConsentPage(model: ConsentPageModel): string {
   const name = model.clientName ?? 'An unnamed application';
   const host = new URL(model.redirectUri).host;
   const warnings: string[] = [];
-  if (now - model.registeredAt * 1000 < NEW_CLIENT_MS) {
+  if (model.documentHost !== undefined) {
+    warnings.push(
+      `This application describes itself in a document published at ${model.documentHost}. Its name is chosen by whoever controls ${model.documentHost} and has not been verified.`,
+    );
+    warnings.push('You are asked every time this application signs in, because its approval cannot safely be remembered.');
+  } else if (now - model.registeredAt * 1000 < NEW_CLIENT_MS) {
     warnings.push('This application registered itself with this server recently. Its name is chosen by the application and has not been verified.');
   } else {
     warnings.push('The name of this application is chosen by the application itself and has not been verified.');
@@ -59,6 +69,7 @@ export function renderConsentPage(model: ConsentPageModel): string {
 
   const body = html`
 <h1><span class="client">${name}</span> wants to access your account</h1>
+${model.documentHost === undefined ? '' : html`<p class="origin" aria-label="Application origin">An application from <strong>${model.documentHost}</strong></p>`}
 <p>After you allow it and sign in with Microsoft, this server will send its authorization to:</p>
 <code class="uri" aria-label="Redirect address">${redirectUriWithHost(model.redirectUri)}</code>
 <div class="warning" role="note"><strong>Check before you allow</strong><ul>${warnings.map((w) => html`<li>${w}</li>`)}</ul></div>

@@ -38,6 +38,8 @@ main{width:100%;max-width:520px;background:var(--card);border:1px solid var(--li
 h1{font-size:22px;line-height:1.3;margin:0 0 12px}
 p{margin:0 0 12px}
 .client{font-weight:600;word-break:break-word}
+.origin{font-size:18px;margin:-4px 0 16px}
+.origin strong{word-break:break-all}
 .uri{display:block;margin:4px 0 16px;padding:10px 12px;border:1px solid var(--line);border-radius:8px;font:14px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all;color:var(--muted)}
 .uri strong{color:var(--text);font-weight:700}
 .warning{border-left:4px solid var(--warn-line);background:var(--warn-bg);padding:10px 14px;border-radius:6px;margin:0 0 16px;font-size:15px}

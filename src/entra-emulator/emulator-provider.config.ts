@@ -1,6 +1,6 @@
 import type { Configuration, JWK, KoaContextWithOIDC } from 'oidc-provider';
 import { DEMO_USERS, DemoUser, pairwiseSubject } from './demo-users';
-import { EmulatorStore } from './memory.adapter';
+import { EmulatorStore } from './emulator-store.adapter';
 import { errorPage, signedOutPage, signOutPage } from './emulator.pages';
 import { GRAPH_APP_ID, GRAPH_RESOURCE, GRAPH_SCOPE } from './graph-stand-in';
 
@@ -13,6 +13,8 @@ export interface EmulatorProviderOptions {
   signingKey: JWK;
   cookieKeys: string[];
   store: EmulatorStore;
+  /** The app registration's display name; default "MCP server". */
+  appName?: string;
   /** Read on every token issue, so tests can shorten it at run time. */
   accessTokenLifetimeSeconds: () => number;
 }
@@ -49,7 +51,7 @@ export function emulatorProviderConfiguration(options: EmulatorProviderOptions):
     clients: [
       {
         client_id: options.clientId,
-        client_name: 'MCP server (emulated app registration)',
+        client_name: `${options.appName ?? 'MCP server'} (emulated app registration)`,
         token_endpoint_auth_method: 'none',
         application_type: 'web',
         grant_types: ['authorization_code', 'refresh_token'],

@@ -1,9 +1,10 @@
 import { Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { Store } from '../store/store.port';
 import { EntraEmulator } from './entra-emulator';
 
 /** Builds the emulator for the server's configuration; refuses production outright (defense in depth). */
-export function createEmbeddedEmulator(config: AppConfig): EntraEmulator {
+export function createEmbeddedEmulator(config: AppConfig, store: Store): EntraEmulator {
   if (config.isProduction) {
     throw new Error(
       'The embedded Entra emulator never runs with NODE_ENV=production: set AUTH_TENANT_ID and AUTH_CLIENT_ID to use your Entra tenant',
@@ -17,6 +18,8 @@ export function createEmbeddedEmulator(config: AppConfig): EntraEmulator {
     port: config.emulatorPort,
     host: config.emulatorHost,
     redirectUris: [config.entra.redirectUri],
+    // The server's store: the emulator's key, sessions and refresh tokens survive a restart.
+    store,
     logger: new Logger(EntraEmulator.name),
   });
 }
@@ -28,7 +31,7 @@ export function createEmbeddedEmulator(config: AppConfig): EntraEmulator {
  * switches with `app.get(EntraEmulator)`.
  */
 @Module({
-  providers: [{ provide: EntraEmulator, inject: [AppConfig], useFactory: createEmbeddedEmulator }],
+  providers: [{ provide: EntraEmulator, inject: [AppConfig, Store], useFactory: createEmbeddedEmulator }],
   exports: [EntraEmulator],
 })
 export class EntraEmulatorModule implements OnModuleInit, OnApplicationShutdown {

@@ -8,7 +8,9 @@ import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from './emulator.constants';
 import { emulatorProviderConfiguration, entraRoutes } from './emulator-provider.config';
 import { errorPage, PAGE_CSP, signInPage } from './emulator.pages';
 import { GraphFailure, GraphStandIn } from './graph-stand-in';
-import { EmulatorStore } from './memory.adapter';
+import { EmulatorStore, EmulatorKeys } from './emulator-store.adapter';
+import { MemoryStore } from '../store/memory.store';
+import { Store } from '../store/store.port';
 
 export type { GraphFailure } from './graph-stand-in';
 
@@ -30,21 +32,33 @@ export interface EntraEmulatorOptions {
   postLogoutRedirectUris?: string[];
   /** Lifetime of access tokens for Graph; default 3600 s. */
   accessTokenLifetimeSeconds?: number;
+  /**
+   * Where the emulator keeps its signing key, sessions, grants and refresh tokens. The
+   * embedded emulator passes the server's store, so sign-ins survive a restart; default:
+   * in memory (a fresh key and no sessions on every start).
+   */
+  store?: Store;
+  /** The app registration's display name, shown on the sign-in page. */
+  appName?: string;
   logger?: EmulatorLogger;
 }
 
 const DEFAULT_ACCESS_TOKEN_LIFETIME = 3600;
+const DEFAULT_APP_NAME = 'MCP server';
 const MAX_FORM_BYTES = 8 * 1024;
 
 const silentLogger: EmulatorLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
-/** A fresh RS256 signing key per emulator run: tokens of a previous run are rejected, like after key rollover. */
-function generateSigningKey(): { privateJwk: JWK; publicJwk: JWK } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const kid = randomUUID();
-  const privateJwk = { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' } as JWK;
-  const publicJwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' } as JWK;
-  return { privateJwk, publicJwk };
+/** A new RS256 signing key and cookie key, used for as long as the emulator's store keeps them. */
+function generateKeys(): EmulatorKeys {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), alg: 'RS256', use: 'sig' } as JWK;
+  return { signingKey, cookieKeys: [randomBytes(32).toString('base64url')] };
+}
+
+/** The public half of an RSA private JWK. */
+function publicJwkOf({ kty, n, e, kid, alg, use }: JWK): JWK {
+  return { kty, n, e, kid, alg, use } as JWK;
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
@@ -80,7 +94,7 @@ export class EntraEmulator {
   readonly users: readonly DemoUser[] = DEMO_USERS;
 
   private readonly logger: EmulatorLogger;
-  private readonly store = new EmulatorStore();
+  private readonly store: EmulatorStore;
   private readonly routes = entraRoutes(`/${EMULATOR_TENANT_ID}`);
   private accessTokenLifetime: number;
   private server?: Server;
@@ -91,6 +105,7 @@ export class EntraEmulator {
 
   constructor(private readonly options: EntraEmulatorOptions) {
     this.logger = options.logger ?? silentLogger;
+    this.store = new EmulatorStore(options.store ?? new MemoryStore());
     this.accessTokenLifetime = options.accessTokenLifetimeSeconds ?? DEFAULT_ACCESS_TOKEN_LIFETIME;
   }
 
@@ -127,7 +142,7 @@ export class EntraEmulator {
     this.server = server;
     this.boundPort = (server.address() as AddressInfo).port;
 
-    const { privateJwk, publicJwk } = generateSigningKey();
+    const { signingKey, cookieKeys } = await this.store.keys(generateKeys);
     const redirectOrigins = [...new Set(this.options.redirectUris.map((uri) => `${new URL(uri).origin}/`))];
     const provider = new Provider(
       this.issuer,
@@ -136,8 +151,9 @@ export class EntraEmulator {
         clientId: this.clientId,
         redirectUris: this.options.redirectUris,
         postLogoutRedirectUris: this.options.postLogoutRedirectUris ?? redirectOrigins,
-        signingKey: privateJwk,
-        cookieKeys: [randomBytes(32).toString('base64url')],
+        signingKey,
+        cookieKeys,
+        appName: this.options.appName,
         store: this.store,
         accessTokenLifetimeSeconds: () => this.accessTokenLifetime,
       }),
@@ -145,7 +161,7 @@ export class EntraEmulator {
     provider.on('server_error', (_ctx: unknown, error: Error) => this.logger.error(`Entra emulator error: ${error.message}`));
     this.provider = provider;
     this.providerHandler = provider.callback();
-    this.graph = new GraphStandIn(this.issuer, { keys: [publicJwk as never] });
+    this.graph = new GraphStandIn(this.issuer, { keys: [publicJwkOf(signingKey) as never] });
   }
 
   async stop(): Promise<void> {
@@ -181,12 +197,12 @@ export class EntraEmulator {
   }
 
   /** Revokes every refresh token issued so far: the next refresh fails with `invalid_grant`, as when Entra revokes sessions. */
-  revokeRefreshTokens(): number {
+  revokeRefreshTokens(): Promise<number> {
     return this.store.deleteModel('RefreshToken');
   }
 
   /** Ends every browser session: the next authorization shows the sign-in page again. */
-  endAllSessions(): number {
+  endAllSessions(): Promise<number> {
     return this.store.deleteModel('Session');
   }
 
@@ -258,7 +274,7 @@ export class EntraEmulator {
       await provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
       return;
     }
-    sendHtml(res, 200, signInPage(`${this.routes.interaction}/${uid}/login`, this.users, 'MCP server'));
+    sendHtml(res, 200, signInPage(`${this.routes.interaction}/${uid}/login`, this.users, this.options.appName ?? DEFAULT_APP_NAME));
   }
 
   private async signIn(provider: Provider, req: IncomingMessage, res: ServerResponse, uid: string): Promise<void> {

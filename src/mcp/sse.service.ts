@@ -4,11 +4,12 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../config/app-config';
 import { UserContext } from '../oauth/user-context';
-import { sessionNotFoundError } from './mcp-http.errors';
+import { McpHttpError, sessionNotFoundError } from './mcp-http.errors';
 import { authInfoFor, McpServerFactory } from './mcp-server.factory';
 import { McpSessionRegistry } from './mcp-session.registry';
 import { MCP_OPTIONS, McpOptions } from './mcp.options';
 import { RequestScopePolicy } from './request-scope.policy';
+import { sseMessageProblem } from './sse-message.check';
 
 /**
  * MCP HTTP+SSE transport (protocol 2024-11-05; what MCP Inspector's SSE mode uses):
@@ -56,10 +57,15 @@ export class SseService {
   }
 
   async post(req: Request & { auth?: AuthInfo }, res: Response, user: UserContext, sessionId: unknown): Promise<void> {
+    // Checked here, not by the transport: its refusals are plain text that quote the input.
+    const problem = sseMessageProblem(req.headers['content-type'], req.body);
+    if (problem) throw new McpHttpError(problem.status, { jsonrpc: '2.0', error: { code: problem.code, message: problem.message }, id: null });
     this.scopes.assertAllowed(user, req.body);
     const session = typeof sessionId === 'string' ? this.sessions.find(sessionId, user, 'sse') : undefined;
     if (!session) throw sessionNotFoundError();
     req.auth = authInfoFor(user);
+    // The transport answers `202 Accepted` as bare text without a content type.
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
     await session.transport.handlePostMessage(req, res, req.body);
   }
 }

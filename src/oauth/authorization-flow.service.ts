@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { isMetadataDocumentClientId } from '../client-registry/client-id-url';
 import { ClientRegistry } from '../client-registry/client-registry.service';
 import { AppConfig } from '../config/app-config';
 import { ConsentCookieService } from '../consent/consent-cookie.service';
@@ -48,7 +49,9 @@ export class AuthorizationFlowService {
     const request = checkAuthorizationParameters(query, client, { redirectUri, given }, this.config.serverOrigin);
     await this.registry.touch(client);
     // MCP security best practices (confused deputy): no Entra redirect without this browser's consent.
-    if (this.consent.hasConsent(req, request.clientId, request.redirectUri, request.scopes)) {
+    // A metadata-document client is asked every time: its client_id is shared by every server it talks
+    // to, so a remembered approval could be replayed by a malicious server in the middle (GHSA-6x8h-498w-gv8c).
+    if (!isMetadataDocumentClientId(request.clientId) && this.consent.hasConsent(req, request.clientId, request.redirectUri, request.scopes)) {
       return this.upstream.start(req, res, request);
     }
     const id = randomBytes(24).toString('base64url');
@@ -67,6 +70,7 @@ export class AuthorizationFlowService {
       clientName: client.client_name,
       clientId: client.client_id,
       registeredAt: client.client_id_issued_at,
+      documentHost: client.metadata_document_host,
       redirectUri: request.redirectUri,
       scopes: request.scopes,
       requestId: id,
@@ -86,7 +90,7 @@ export class AuthorizationFlowService {
     const request = await this.pending.take(id);
     if (!request) throw this.expired();
     if (body.decision === 'allow') {
-      this.consent.approve(req, res, request.clientId, request.redirectUri, request.scopes);
+      if (!isMetadataDocumentClientId(request.clientId)) this.consent.approve(req, res, request.clientId, request.redirectUri, request.scopes);
       return this.upstream.start(req, res, request);
     }
     if (body.decision === 'deny') {

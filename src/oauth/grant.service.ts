@@ -40,6 +40,7 @@ export class GrantService implements GrantLiveness {
       identity: tokens.identity,
       scopes: request.scopes,
       resource: request.resource,
+      redirectUri: request.redirectUri,
       createdAt: now,
       expiresAt: now + this.config.grantMaxLifetimeDays * DAY_MS,
       active: false,

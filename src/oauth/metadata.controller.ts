@@ -45,6 +45,8 @@ export class MetadataController {
       revocation_endpoint_auth_methods_supported: TOKEN_ENDPOINT_AUTH_METHODS,
       scopes_supported: SUPPORTED_SCOPES,
       authorization_response_iss_parameter_supported: true,
+      // MCP Authorization (2025-11-25, 2026-07-28): an https URL naming a Client ID Metadata Document is a client_id here.
+      client_id_metadata_document_supported: true,
     };
   }
 }

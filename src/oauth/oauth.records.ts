@@ -41,6 +41,11 @@ export interface GrantRecord {
   identity: EntraIdentity;
   scopes: string[];
   resource: string;
+  /**
+   * The redirect URI the grant was authorized for. A client whose registration can change (a
+   * metadata document) keeps its grant only while it still lists this URI. Absent on older grants.
+   */
+  redirectUri?: string;
   /** Epoch ms. */
   createdAt: number;
   /** Epoch ms: GRANT_MAX_LIFETIME_DAYS after creation, whatever happens. */

@@ -45,6 +45,8 @@ function newToken(): string {
 }
 
 const invalidGrant = (description: string) => new OAuthError(OAuthErrorCode.InvalidGrant, description);
+const redirectUriGone = () =>
+  invalidGrant('The application no longer lists the redirect URI this authorization was made for; the authorization has been revoked, please sign in again.');
 
 /**
  * Issues, rotates and revokes this server's tokens. Access and refresh tokens are opaque
@@ -88,6 +90,10 @@ export class TokenService {
       throw invalidGrant('redirect_uri does not match the one of the authorization request.');
     }
     if (!verifyPkceS256(params.codeVerifier, record.codeChallenge)) throw invalidGrant('PKCE verification failed: code_verifier does not match.');
+    if (!client.redirect_uris.includes(record.redirectUri)) {
+      await this.grants.revoke(record.grantId, 'redirect URI no longer listed by the client');
+      throw redirectUriGone();
+    }
     if (params.resource !== undefined && !isThisServerResource(params.resource, this.config.serverOrigin)) {
       throw new OAuthError(OAuthErrorCode.InvalidTarget, 'The requested resource is not this server.');
     }
@@ -123,6 +129,11 @@ export class TokenService {
       const scopes = this.narrowScopes(record.scopes, params.scope);
       const grant = await this.grants.find(record.grantId);
       if (!grant) throw invalidGrant('The authorization has expired or was revoked.');
+      // A metadata document may change: the grant survives only while it still lists the redirect URI it was made for.
+      if (grant.redirectUri !== undefined && !client.redirect_uris.includes(grant.redirectUri)) {
+        await this.grants.revoke(grant.id, 'redirect URI no longer listed by the client');
+        throw redirectUriGone();
+      }
 
       if (record.rotated) return this.respond(await this.retryRotated(token, record));
 

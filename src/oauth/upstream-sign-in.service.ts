@@ -89,6 +89,10 @@ export class UpstreamSignInService {
 
     const client = await this.registry.find(request.clientId);
     if (!client) throw new OAuthError(OAuthErrorCode.InvalidClient, 'This application is no longer registered with this server.', { status: 400 });
+    if (!client.redirect_uris.includes(request.redirectUri)) {
+      // Its metadata document changed during the sign-in: the redirect URI can no longer be trusted.
+      throw new OAuthError(OAuthErrorCode.InvalidClient, 'This application no longer lists the redirect address this sign-in was started with.', { status: 400 });
+    }
 
     if (req.query.error !== undefined) {
       const upstreamError = typeof req.query.error === 'string' && /^[a-z_]{1,50}$/.test(req.query.error) ? req.query.error : 'unrecognised_error';

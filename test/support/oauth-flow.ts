@@ -271,6 +271,8 @@ export async function obtainTokens(server: ServerLike, options: ObtainOptions = 
  */
 export class CapturingOAuthProvider implements OAuthClientProvider {
   authorizationUrl?: URL;
+  /** Set to use a Client ID Metadata Document URL as client_id (when the server supports it) instead of registering. */
+  clientMetadataUrl?: string;
   savedTokens?: OAuthTokens;
   private info?: OAuthClientInformationMixed;
   private verifier?: string;
