@@ -270,7 +270,7 @@ describe('open HTTP+SSE streams of an ended grant', () => {
   let server: TestServer;
   const streams = new Set<SessionStream>();
   const open = async (accessToken: string): Promise<SessionStream> => {
-    const stream = await openSessionStream(server.url, accessToken);
+    const stream = await openSessionStream(server.url, 'sse', accessToken);
     streams.add(stream);
     return stream;
   };

@@ -507,8 +507,8 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
     });
 
     it("closes the open stream once its grant has ended (revoked on any instance), and keeps other grants' streams", async () => {
-      const ending = await openSessionStream(url, 'ending-sse-token');
-      const other = await openSessionStream(url, 'megan-token');
+      const ending = await openSessionStream(url, 'sse', 'ending-sse-token');
+      const other = await openSessionStream(url, 'sse', 'megan-token');
       try {
         expect(await endsWithin(ending, 300)).toBe('open');
         FakeGrantLiveness.ended.add('grant-ending-sse');

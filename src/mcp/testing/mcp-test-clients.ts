@@ -67,8 +67,9 @@ export interface SessionStream {
 /**
  * An HTTP+SSE session's stream (`GET /sse`) read with plain fetch, so nothing reconnects
  * behind the test's back (EventSource would). `ended` tells when the server closed it.
+ * (`/mcp` keeps no sessions: HTTP+SSE is the only transport with a session stream.)
  */
-export async function openSessionStream(serverUrl: string, accessToken: string): Promise<SessionStream> {
+export async function openSessionStream(serverUrl: string, _transport: 'sse', accessToken: string): Promise<SessionStream> {
   const controller = new AbortController();
   const response = await fetch(new URL('/sse', serverUrl), {
     headers: { authorization: `Bearer ${accessToken}`, accept: 'text/event-stream' },
