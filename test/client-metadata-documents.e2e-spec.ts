@@ -6,11 +6,15 @@
  * consent page and asks for consent every time. Documents are served here by a local web server;
  * CIMD_ALLOW_LOOPBACK (development and tests only) lets this server fetch from loopback.
  */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { firstText } from '../src/mcp/testing/mcp-test-clients';
-import { AccessTokenVerifier, InvalidTokenError } from '../src/oauth/access-token-verifier';
+import { AccessTokenVerifier, InvalidTokenError } from '../src/oauth/access-token-verifier.port';
 import { itWithChromium, launchBrowser } from './support/browser';
 import { CookieJarClient } from './support/cookie-jar';
 import { selfSignedCertificate, startDocumentServer, DocumentServer, Certificate } from './support/document-server';
@@ -27,7 +31,7 @@ import {
   TokenSet,
 } from './support/oauth-flow';
 import { spawnServer, SpawnedProcess, waitForOutput } from './support/spawn-server';
-import { startTestServer, TestServer } from './support/test-app';
+import { freePort, startTestServer, TestServer } from './support/test-app';
 
 jest.setTimeout(60_000);
 
@@ -353,7 +357,11 @@ describe('Client ID Metadata Documents: MCP clients identified by an https URL, 
   });
 });
 
-describe('the MCP SDK client with clientMetadataUrl, against a document served over https', () => {
+/** MCP Inspector 2.12 (a pinned devDependency) run with the pinned Node 22 it needs. */
+const INSPECTOR_CLI = join(__dirname, '..', 'node_modules', '@modelcontextprotocol', 'inspector', 'clients', 'launcher', 'build', 'index.js');
+const NODE_22 = join(__dirname, '..', 'node_modules', 'node', 'bin', 'node');
+
+describe('real MCP clients sign in with a document served over https (self-signed certificate trusted by the server)', () => {
   jest.setTimeout(120_000);
   let certificate: Certificate | null;
   let docs: DocumentServer;
@@ -378,7 +386,7 @@ describe('the MCP SDK client with clientMetadataUrl, against a document served o
     await waitForOutput(spawned.server, 'CIMD_ALLOW_LOOPBACK is on');
   });
 
-  it('signs in without registering: the SDK sends its document URL as client_id, the user consents, the tool answers', async () => {
+  it('the MCP SDK client (auth() with clientMetadataUrl): sends its document URL as client_id, the user consents, the tool answers', async () => {
     if (!spawned) return;
     const serverUrl = `${spawned.url}/mcp`;
     const provider = new CapturingOAuthProvider();
@@ -399,9 +407,63 @@ describe('the MCP SDK client with clientMetadataUrl, against a document served o
     const client = new Client({ name: 'cimd-test', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(serverUrl), { authProvider: provider }));
     try {
-      expect(firstText(await client.callTool({ name: 'get_user_name', arguments: {} }))).toContain('Adele Vance');
+      expect(firstText(await client.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
     } finally {
       await client.close();
+    }
+  });
+
+  it('MCP Inspector 2.12 CLI (--client-metadata-url): signs in without registering and calls get_user_name', async () => {
+    if (!spawned) return;
+    const home = mkdtempSync(join(tmpdir(), 'inspector-home-'));
+    const callbackUrl = `http://127.0.0.1:${await freePort()}/oauth/callback`;
+    const documentUrl = docs.url('/inspector/client-metadata.json');
+    docs.serveJson('/inspector/client-metadata.json', {
+      client_id: documentUrl,
+      client_name: 'MCP Inspector (test)',
+      redirect_uris: [callbackUrl],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    });
+    const args = [INSPECTOR_CLI, '--cli', `${spawned.url}/mcp`, '--transport', 'http', '--client-metadata-url', documentUrl, '--callback-url', callbackUrl];
+    const child = spawn(NODE_22, [...args, '--method', 'tools/call', '--tool-name', 'get_user_name', '--format', 'json'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: home,
+        XDG_CONFIG_HOME: home,
+        MCP_STORAGE_DIR: join(home, 'storage'),
+        MCP_INSPECTOR_SECRET_STORE: 'memory',
+        // Without a TTY Inspector signs in only when it may open a browser; `true` stands in for one.
+        MCP_AUTO_OPEN_ENABLED: 'true',
+        BROWSER: 'true',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      // Inspector prints the authorization URL; the test plays the browser.
+      const deadline = Date.now() + 60_000;
+      let match: RegExpExecArray | null = null;
+      while (!(match = /Please navigate to: (\S+)/.exec(stderr))) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`Inspector printed no authorization URL:\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const authorization = new URL(match[1]!);
+      expect(authorization.searchParams.get('client_id')).toBe(documentUrl);
+      const flow = await authorizeWithBrowser({ url: spawned.url }, authorization, { jar: new CookieJarClient(), redirectUri: callbackUrl });
+      expect(flow).toMatchObject({ reachedClient: true, consentShown: true, signInShown: true });
+      await fetch(flow.url); // the browser lands on Inspector's callback listener with the code
+
+      expect(await exited).toBe(0);
+      expect(stdout).toContain('Adele Vance');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });

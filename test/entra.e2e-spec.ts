@@ -5,7 +5,7 @@ import { AppConfig } from '../src/config/app-config';
 import { EntraAuthorizationRequest, EntraClient } from '../src/entra/entra-client.port';
 import { EntraError, EntraUnavailableError } from '../src/entra/entra.errors';
 import { OpenIdEntraClient } from '../src/entra/openid-entra.client';
-import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from '../src/entra-emulator/emulator.constants';
+import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from '../src/config/emulator.constants';
 import { createEmbeddedEmulator } from '../src/entra-emulator/entra-emulator.module';
 import { EntraEmulator } from '../src/entra-emulator/entra-emulator';
 import { MemoryStore } from '../src/store/memory.store';

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { SigningKeysService } from '../src/config/signing-keys.service';
 import { approvalFor, signConsent } from '../src/consent/consent-cookie';
-import { AccessTokenVerifier, InvalidTokenError } from '../src/oauth/access-token-verifier';
+import { AccessTokenVerifier, InvalidTokenError } from '../src/oauth/access-token-verifier.port';
 import { Store } from '../src/store/store.port';
 import { CookieJarClient, formSubmission, formWithButton } from './support/cookie-jar';
 import {

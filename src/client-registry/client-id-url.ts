@@ -1,4 +1,4 @@
-import { isLoopbackHost } from './redirect-uri.policy';
+import { isLoopbackHost } from '../config/loopback';
 
 /** Longest client id URL accepted (the document URL is also the client id in every token record). */
 export const MAX_CLIENT_ID_URL_LENGTH = 1000;

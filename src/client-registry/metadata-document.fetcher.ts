@@ -3,7 +3,7 @@ import http, { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP, LookupFunction } from 'node:net';
 import { AddressClass, classifyAddress } from './address-policy';
-import { isLoopbackHost } from './redirect-uri.policy';
+import { isLoopbackHost } from '../config/loopback';
 
 /** draft-ietf-oauth-client-id-metadata-document §6: bound what a client can make this server download. */
 export const MAX_DOCUMENT_BYTES = 10 * 1024;

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { OAuthExceptionFilter } from '../oauth/errors';
-import { RateLimit, RateLimitGuard } from '../oauth/rate-limit.guard';
+import { OAuthExceptionFilter } from '../shared/oauth-errors';
+import { RateLimit, RateLimitGuard } from '../shared/rate-limit/rate-limit.guard';
 import { ClientRegistry, RegistrationResponse } from './client-registry.service';
 
 /** RFC 7591 dynamic client registration. */

@@ -3,9 +3,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { isAbsolute, join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from '../entra-emulator/emulator.constants';
+import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from './emulator.constants';
 import { AppConfig, EntraUpstreamConfig, NodeEnv } from './app-config';
 import { EnvDto } from './env.dto';
+import { isLoopbackHost } from './loopback';
 
 export type Environment = Record<string, string | undefined>;
 
@@ -23,7 +24,6 @@ function num(value: string | undefined, fallback: number): number {
 }
 
 const DEV_KEY_FILE = 'signing-key';
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** Decodes a key given as hex (even length, 64+ chars) or base64url. */
 export function decodeKey(value: string): Buffer {
@@ -57,7 +57,7 @@ function loadOrCreateDevKey(dataDir: string): Buffer {
 function authorityOrigin(value: string, isProduction: boolean, problems: string[]): string {
   const origin = /^https?:\/\//i.test(value) ? new URL(value).origin : `https://${value.toLowerCase()}`;
   const url = new URL(origin);
-  if (url.protocol === 'http:' && (isProduction || !LOOPBACK_HOSTS.has(url.hostname))) {
+  if (url.protocol === 'http:' && (isProduction || !isLoopbackHost(url.hostname))) {
     problems.push(
       `AUTH_AUTHORITY: http is only allowed for a loopback emulator outside production (got "${value}"); for example AUTH_AUTHORITY=login.microsoftonline.com`,
     );

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EMULATOR_TENANT_ID } from './emulator.constants';
+import { EMULATOR_TENANT_ID } from '../config/emulator.constants';
 
 /** A user of the emulated tenant, with the attributes Entra and Graph expose. */
 export interface DemoUser {

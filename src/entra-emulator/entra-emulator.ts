@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { JWK } from 'oidc-provider';
 import Provider from 'oidc-provider';
 import { DEMO_USERS, DemoUser, findDemoUser, pairwiseSubject } from './demo-users';
-import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from './emulator.constants';
+import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from '../config/emulator.constants';
 import { emulatorProviderConfiguration, entraRoutes } from './emulator-provider.config';
 import { errorPage, PAGE_CSP, signInPage } from './emulator.pages';
 import { GraphFailure, GraphStandIn } from './graph-stand-in';

@@ -1,5 +1,5 @@
 import { identityFromClaims } from './entra-identity';
-import { isLoopbackOrigin } from './loopback';
+import { isLoopbackOrigin } from '../config/loopback';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const claims = { oid: '00000000-0000-0000-0000-000000000001', tid: TENANT, name: 'Adele Vance', preferred_username: 'adelev@contoso.com' };

@@ -54,6 +54,7 @@ class FakeUpstreamTokens extends UpstreamTokens {
     if (this.signInRequired) throw new UpstreamSignInRequiredError();
     return `entra-token-${grantId}-${this.calls.length}`;
   }
+  async refreshIfExpired(): Promise<void> {}
 }
 
 describe('GraphClient.getMe', () => {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { UpstreamSignInRequiredError, UpstreamTokens } from '../oauth/upstream-tokens';
 import { UserContext } from '../oauth/user-context';
@@ -42,7 +42,7 @@ export const DEFAULT_GRAPH_CLIENT_OPTIONS: GraphClientOptions = {
   maxCacheEntries: 10_000,
 };
 
-/** Optional DI token to tune the client (tests shorten the timeouts). */
+/** DI token of the client's tuning (GraphModule binds the defaults; tests shorten the timeouts). */
 export const GRAPH_CLIENT_OPTIONS = Symbol('GRAPH_CLIENT_OPTIONS');
 
 /**
@@ -62,7 +62,7 @@ export class GraphClient {
   constructor(
     config: AppConfig,
     private readonly upstreamTokens: UpstreamTokens,
-    @Optional() @Inject(GRAPH_CLIENT_OPTIONS) options?: Partial<GraphClientOptions>,
+    @Inject(GRAPH_CLIENT_OPTIONS) options: Partial<GraphClientOptions> = {},
   ) {
     this.options = { ...DEFAULT_GRAPH_CLIENT_OPTIONS, ...options };
     this.meUrl = `${config.graphBaseUrl.replace(/\/+$/, '')}/me`;
@@ -87,11 +87,6 @@ export class GraphClient {
       this.inFlight.set(key, pending);
     }
     return pending;
-  }
-
-  /** Drops a grant's cached profile (e.g. when the grant is revoked). */
-  forget(grantId: string): void {
-    this.cache.delete(grantId);
   }
 
   private async fetchMe(grantId: string): Promise<GraphUser> {

@@ -1,6 +1,6 @@
 import { ExecutionContext } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { InvalidTokenError } from '../oauth/access-token-verifier';
+import { InvalidTokenError } from '../oauth/access-token-verifier.port';
 import { UserContext } from '../oauth/user-context';
 import { McpBearerGuard } from './bearer-token.guard';
 import { BearerTokenMissingError, McpBearerStrategy } from './bearer.strategy';

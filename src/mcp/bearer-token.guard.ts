@@ -1,7 +1,7 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { AppConfig } from '../config/app-config';
-import { InvalidTokenError } from '../oauth/access-token-verifier';
+import { InvalidTokenError } from '../oauth/access-token-verifier.port';
 import { UserContext } from '../oauth/user-context';
 import { BearerTokenMissingError, McpBearerStrategy } from './bearer.strategy';
 import { invalidTokenError, missingTokenError } from './mcp-http.errors';

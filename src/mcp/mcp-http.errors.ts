@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { SUPPORTED_SCOPES } from '../oauth/user-context';
+import { SUPPORTED_SCOPES } from '../shared/scopes';
 import { bearerChallenge, protectedResourceMetadataUrl } from './www-authenticate';
 
 /**

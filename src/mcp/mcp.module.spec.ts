@@ -9,10 +9,11 @@ import { Test } from '@nestjs/testing';
 import { Observable, tap } from 'rxjs';
 import { z } from 'zod';
 import { AppConfig } from '../config/app-config';
-import { ConfigModule } from '../config/config.module';
+import { AppConfigModule } from '../config/app-config.module';
 import { loadConfig } from '../config/load-config';
-import { AccessTokenVerifier, InvalidTokenError } from '../oauth/access-token-verifier';
+import { AccessTokenVerifier, InvalidTokenError } from '../oauth/access-token-verifier.port';
 import { GrantLiveness } from '../oauth/grant-liveness';
+import { GrantsModule } from '../oauth/grants.module';
 import { OAuthModule } from '../oauth/oauth.module';
 import { UpstreamTokens } from '../oauth/upstream-tokens';
 import { UserContext } from '../oauth/user-context';
@@ -65,6 +66,7 @@ class FakeUpstreamTokens extends UpstreamTokens {
   async getGraphAccessToken(grantId: string): Promise<string> {
     return `entra-${grantId}`;
   }
+  async refreshIfExpired(): Promise<void> {}
 }
 
 /** Grants named in `ended` are over (revoked on some instance); every other grant is alive. */
@@ -208,10 +210,12 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'mcp-spec-'));
     config = loadConfig({ NODE_ENV: 'test', PORT: String(port), DATA_DIR: dataDir, GRAPH_BASE_URL: graph.url, LOG_LEVEL: 'silent' });
     const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forConfig(config), McpModule],
+      imports: [AppConfigModule.forConfig(config), McpModule],
       providers: [ProbeTools],
     })
       .overrideModule(OAuthModule)
+      .useModule(FakeOAuthModule)
+      .overrideModule(GrantsModule)
       .useModule(FakeOAuthModule)
       .overrideProvider(MCP_OPTIONS)
       .useValue({ keepAliveMs: 50, maxSessionsPerGrant: 3, grantCheckMs: 100 })

@@ -1,4 +1,4 @@
-import { SCOPES } from '../oauth/user-context';
+import { SCOPES } from '../shared/scopes';
 
 /** Every MCP request needs `mcp:tools` ("use this server's tools as you", DESIGN.md: Scopes). */
 export const MCP_ENDPOINT_SCOPES: readonly string[] = [SCOPES.tools];

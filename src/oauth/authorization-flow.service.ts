@@ -7,13 +7,13 @@ import { AppConfig } from '../config/app-config';
 import { ConsentCookieService } from '../consent/consent-cookie.service';
 import { renderConsentPage } from '../consent/consent.page';
 import { CsrfService } from '../consent/csrf.service';
-import { sendPage } from '../consent/page-headers';
+import { sendPage } from '../shared/pages/page-headers';
 import { EntraClient } from '../entra/entra-client.port';
 import { JsonStore } from '../store/json-store';
 import { Store } from '../store/store.port';
 import { checkAuthorizationParameters, requireClientId, resolveRedirectUri } from './authorization-request';
-import { buildAuthorizationResponse } from './authorization-response';
-import { OAuthError, OAuthErrorCode } from './errors';
+import { buildAuthorizationResponse } from '../shared/oauth-errors/authorization-response';
+import { OAuthError, OAuthErrorCode } from '../shared/oauth-errors';
 import type { AuthorizationRequest } from './oauth.records';
 import { UpstreamSignInService } from './upstream-sign-in.service';
 

@@ -1,8 +1,8 @@
 import { Controller, Get, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AuthorizationFlowService } from './authorization-flow.service';
-import { OAuthExceptionFilter } from './errors';
-import { RateLimit, RateLimitGuard } from './rate-limit.guard';
+import { OAuthExceptionFilter } from '../shared/oauth-errors';
+import { RateLimit, RateLimitGuard } from '../shared/rate-limit/rate-limit.guard';
 import { UpstreamSignInService } from './upstream-sign-in.service';
 
 /**

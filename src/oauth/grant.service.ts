@@ -7,8 +7,8 @@ import { JsonStore } from '../store/json-store';
 import { Store } from '../store/store.port';
 import { GrantLiveness } from './grant-liveness';
 import type { AuthorizationRequest, GrantRecord, UpstreamTokenSet } from './oauth.records';
+import { DAY_MS } from '../shared/time';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** An unredeemed grant disappears with its authorization code. */
 export const AUTHORIZATION_CODE_TTL_MS = 5 * 60 * 1000;
 

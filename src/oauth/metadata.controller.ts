@@ -2,8 +2,8 @@ import { Controller, Get, Header, UseFilters } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { TOKEN_ENDPOINT_AUTH_METHODS } from '../client-registry/registered-client';
 import { canonicalResource } from './checks/resource';
-import { OAuthExceptionFilter } from './errors';
-import { SUPPORTED_SCOPES } from './user-context';
+import { OAuthExceptionFilter } from '../shared/oauth-errors';
+import { SUPPORTED_SCOPES } from '../shared/scopes';
 
 /**
  * Discovery: RFC 9728 protected-resource metadata (root document only, DESIGN.md) and RFC 8414

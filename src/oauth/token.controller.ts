@@ -2,8 +2,8 @@ import { Body, Controller, Headers, HttpCode, Post, Res, UseFilters, UseGuards }
 import type { Response } from 'express';
 import { ClientRegistry } from '../client-registry/client-registry.service';
 import { readClientCredentials } from './checks/client-credentials';
-import { OAuthError, OAuthErrorCode, OAuthExceptionFilter } from './errors';
-import { RateLimit, RateLimitGuard } from './rate-limit.guard';
+import { OAuthError, OAuthErrorCode, OAuthExceptionFilter } from '../shared/oauth-errors';
+import { RateLimit, RateLimitGuard } from '../shared/rate-limit/rate-limit.guard';
 import { TokenResponse, TokenService } from './token.service';
 
 type Form = Record<string, unknown>;

@@ -10,13 +10,12 @@ import { AuthorizationCodeService } from './authorization-code.service';
 import { verifyPkceS256 } from './checks/pkce';
 import { isThisServerResource } from './checks/resource';
 import { parseRequestedScopes } from './checks/scopes';
-import { OAuthError, OAuthErrorCode } from './errors';
+import { OAuthError, OAuthErrorCode } from '../shared/oauth-errors';
 import { GrantService } from './grant.service';
 import type { AccessTokenRecord, GrantRecord, IssuedPair, RefreshTokenRecord } from './oauth.records';
-import { UpstreamSignInRequiredError } from './upstream-tokens';
-import { EntraUpstreamTokens } from './upstream-tokens.service';
+import { UpstreamSignInRequiredError, UpstreamTokens } from './upstream-tokens';
+import { DAY_MS } from '../shared/time';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** RFC 6749 §5.1 successful token response. */
 export interface TokenResponse {
@@ -64,7 +63,7 @@ export class TokenService {
     private readonly keys: SigningKeysService,
     private readonly grants: GrantService,
     private readonly codes: AuthorizationCodeService,
-    private readonly upstream: EntraUpstreamTokens,
+    private readonly upstream: UpstreamTokens,
   ) {
     this.accessTokens = new JsonStore<AccessTokenRecord>(store, 'at');
     this.refreshTokens = new JsonStore<RefreshTokenRecord>(store, 'rt');

@@ -10,8 +10,8 @@ import { EntraError, EntraUnavailableError } from '../entra/entra.errors';
 import { JsonStore } from '../store/json-store';
 import { Store } from '../store/store.port';
 import { AuthorizationCodeService } from './authorization-code.service';
-import { buildAuthorizationResponse } from './authorization-response';
-import { OAuthError, OAuthErrorCode, RedirectableOAuthError } from './errors';
+import { buildAuthorizationResponse } from '../shared/oauth-errors/authorization-response';
+import { OAuthError, OAuthErrorCode, RedirectableOAuthError } from '../shared/oauth-errors';
 import { GrantService } from './grant.service';
 import type { AuthorizationRequest, UpstreamAuthorization } from './oauth.records';
 

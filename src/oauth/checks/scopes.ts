@@ -1,4 +1,4 @@
-import { SUPPORTED_SCOPES } from '../user-context';
+import { SUPPORTED_SCOPES } from '../../shared/scopes';
 
 export type ScopeParseResult = { ok: true; scopes: string[] } | { ok: false; unknown: string[] };
 

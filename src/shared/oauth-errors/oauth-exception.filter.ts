@@ -1,9 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { renderErrorPage } from '../../consent/html';
-import { sendPage } from '../../consent/page-headers';
+import { renderErrorPage } from '../pages/html';
+import { sendPage } from '../pages/page-headers';
 import { StoreUnavailableError } from '../../store/store.port';
-import { buildAuthorizationResponse } from '../authorization-response';
+import { buildAuthorizationResponse } from './authorization-response';
 import { OAuthErrorCode } from './oauth-error-code';
 import { OAuthError, RedirectableOAuthError } from './oauth.error';
 

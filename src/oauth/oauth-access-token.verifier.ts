@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { AccessTokenVerifier, InvalidTokenError } from './access-token-verifier';
+import { AccessTokenVerifier, InvalidTokenError } from './access-token-verifier.port';
 import { canonicalResource } from './checks/resource';
 import { GrantService } from './grant.service';
 import { TokenService } from './token.service';

@@ -1,4 +1,4 @@
-import { MemoryStore } from '../store/memory.store';
+import { MemoryStore } from '../../store/memory.store';
 import { StoreThrottlerStorage } from './store-throttler.storage';
 
 describe('StoreThrottlerStorage', () => {

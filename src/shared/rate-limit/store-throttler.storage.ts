@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
-import { Store } from '../store/store.port';
+import { Store } from '../../store/store.port';
 
 /**
  * Rate-limit counters in the shared store (the throttler's own storage is per process), so

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { renderErrorPage } from '../../consent/html';
-import { sendPage } from '../../consent/page-headers';
+import { renderErrorPage } from '../pages/html';
+import { sendPage } from '../pages/page-headers';
 
 /** What body-parser attaches to the errors it raises (http-errors). */
 interface BodyParserError {

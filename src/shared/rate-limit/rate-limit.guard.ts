@@ -1,8 +1,8 @@
 import { ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerModuleOptions } from '@nestjs/throttler';
-import { AppConfig } from '../config/app-config';
-import { OAuthError, OAuthErrorCode } from './errors';
+import { AppConfig } from '../../config/app-config';
+import { OAuthError, OAuthErrorCode } from '../oauth-errors';
 import { StoreThrottlerStorage } from './store-throttler.storage';
 
 export type RateLimitName = keyof AppConfig['rateLimits'];

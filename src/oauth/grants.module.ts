@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { EntraModule } from '../entra/entra.module';
+import { GrantLiveness } from './grant-liveness';
+import { GrantService } from './grant.service';
+import { UpstreamTokens } from './upstream-tokens';
+import { EntraUpstreamTokens } from './upstream-tokens.service';
+
+/**
+ * Grants and the Entra tokens they hold, on their own so that a module needing only a port
+ * (Graph: UpstreamTokens; MCP sessions: GrantLiveness) imports this and not the whole
+ * authorization server.
+ */
+@Module({
+  imports: [EntraModule],
+  providers: [
+    GrantService,
+    EntraUpstreamTokens,
+    { provide: UpstreamTokens, useExisting: EntraUpstreamTokens },
+    { provide: GrantLiveness, useExisting: GrantService },
+  ],
+  exports: [GrantService, UpstreamTokens, GrantLiveness],
+})
+export class GrantsModule {}
