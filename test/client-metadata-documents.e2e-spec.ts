@@ -242,7 +242,7 @@ describe('Client ID Metadata Documents: MCP clients identified by an https URL, 
 
     it('a document asking for private_key_jwt (not supported here)', async () => {
       const { client } = publish({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://client.example.com/jwks.json' });
-      expectRefusalPage(await authorizeFirstHop(client), 'it asks for private_key_jwt client authentication, which this server does not support (use token_endpoint_auth_method "none")');
+      expectRefusalPage(await authorizeFirstHop(client), 'it asks for private_key_jwt client authentication, which this server does not support (use token_endpoint_auth_method none)');
     });
 
     it('a document larger than 10 KB, with or without a Content-Length', async () => {
@@ -288,7 +288,7 @@ describe('Client ID Metadata Documents: MCP clients identified by an https URL, 
     it('a document that is not JSON', async () => {
       const html = publish();
       docs.serve(html.path, (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>hello</html>'));
-      expectRefusalPage(await authorizeFirstHop(html.client), 'it is not JSON (Content-Type "text/html")');
+      expectRefusalPage(await authorizeFirstHop(html.client), 'it is not JSON (its Content-Type is text/html)');
 
       const broken = publish();
       docs.serve(broken.path, (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"client_id":'));
@@ -308,7 +308,7 @@ describe('Client ID Metadata Documents: MCP clients identified by an https URL, 
     it.each([
       ['http://client.example.com/client.json', 'its client_id URL does not use https'],
       ['https://client.example.com/', 'its client_id URL has no path (the document must be at a path such as /client-metadata.json)'],
-      ['https://client.example.com/a/../client.json', 'its client_id URL contains "." or ".." path segments'],
+      ['https://client.example.com/a/../client.json', 'its client_id URL contains dot segments (. or ..) in its path'],
     ])('a client_id URL the draft does not allow: %s', async (clientId, reason) => {
       expectRefusalPage(await authorizeFirstHop({ client_id: clientId, redirect_uris: [loopbackRedirectUri()], token_endpoint_auth_method: 'none', grant_types: [] }), reason);
     });

@@ -33,6 +33,6 @@ export function clientIdUrlProblem(clientId: string, allowLoopback: boolean): st
   // Checked on the raw string: the URL parser would silently resolve the dot segments away.
   const rawPath = clientId.replace(/^[a-z]+:\/\/[^/?#]*/i, '').split(/[?#]/)[0] ?? '';
   if (rawPath === '' || rawPath === '/') return 'its client_id URL has no path (the document must be at a path such as /client-metadata.json)';
-  if (rawPath.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment))) return 'its client_id URL contains "." or ".." path segments';
+  if (rawPath.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment))) return 'its client_id URL contains dot segments (. or ..) in its path';
   return null;
 }
