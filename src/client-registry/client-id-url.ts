@@ -12,6 +12,20 @@ export function isMetadataDocumentClientId(clientId: string): boolean {
 }
 
 /**
+ * The host (with its port, if any) serving the metadata document a client id names, or undefined
+ * for a registered client. Pure: pages that list many clients (grants, audit) show it without
+ * fetching any document.
+ */
+export function metadataDocumentHost(clientId: string): string | undefined {
+  if (!isMetadataDocumentClientId(clientId)) return undefined;
+  try {
+    return new URL(clientId).host;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * draft-ietf-oauth-client-id-metadata-document §3 (client identifier): an `https` URL with a
  * path, no fragment, no user credentials, no `.` or `..` path segments. `http` is allowed only
  * on a loopback host and only when `allowLoopback` (CIMD_ALLOW_LOOPBACK, never in production).
@@ -33,6 +47,6 @@ export function clientIdUrlProblem(clientId: string, allowLoopback: boolean): st
   // Checked on the raw string: the URL parser would silently resolve the dot segments away.
   const rawPath = clientId.replace(/^[a-z]+:\/\/[^/?#]*/i, '').split(/[?#]/)[0] ?? '';
   if (rawPath === '' || rawPath === '/') return 'its client_id URL has no path (the document must be at a path such as /client-metadata.json)';
-  if (rawPath.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment))) return 'its client_id URL contains "." or ".." path segments';
+  if (rawPath.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment))) return 'its client_id URL contains dot segments (. or ..) in its path';
   return null;
 }

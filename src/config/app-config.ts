@@ -54,6 +54,8 @@ export class AppConfig {
   refreshGraceSeconds!: number;
   clientRegistrationTtlDays!: number;
   mcpSessionIdleSeconds!: number;
+  /** Open MCP sessions one grant may hold on one instance; a new one beyond it is refused (429). */
+  mcpMaxSessionsPerGrant!: number;
   /**
    * Development and tests only (refused in production): client metadata documents may be served
    * from a loopback host (`localhost`, `127.0.0.1`, `[::1]`), over http or https.
@@ -65,5 +67,10 @@ export class AppConfig {
     token: RateLimitConfig;
     revoke: RateLimitConfig;
   };
+  /** `log`: audit events go to the log only; `store`: also kept in the store (queryable) for auditRetentionDays. */
+  auditLog!: 'log' | 'store';
+  auditRetentionDays!: number;
+  /** Lifetime of a `/account` sign-in (the connected apps page). */
+  accountSessionMinutes!: number;
   logLevel!: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }

@@ -141,6 +141,7 @@ export function loadConfig(rawEnv: Environment): AppConfig {
     refreshGraceSeconds: num(dto.REFRESH_GRACE_SECONDS, 30),
     clientRegistrationTtlDays: num(dto.CLIENT_REGISTRATION_TTL_DAYS, 90),
     mcpSessionIdleSeconds: num(dto.MCP_SESSION_IDLE_SECONDS, 1800),
+    mcpMaxSessionsPerGrant: num(dto.MCP_MAX_SESSIONS_PER_GRANT, 20),
     cimdAllowLoopback: dto.CIMD_ALLOW_LOOPBACK === 'true',
     rateLimits: {
       register: perMinute(num(dto.RATE_LIMIT_REGISTER_PER_MINUTE, 20)),
@@ -148,6 +149,9 @@ export function loadConfig(rawEnv: Environment): AppConfig {
       token: perMinute(num(dto.RATE_LIMIT_TOKEN_PER_MINUTE, 120)),
       revoke: perMinute(num(dto.RATE_LIMIT_REVOKE_PER_MINUTE, 60)),
     },
+    auditLog: (dto.AUDIT_LOG ?? 'log') as AppConfig['auditLog'],
+    auditRetentionDays: num(dto.AUDIT_RETENTION_DAYS, 90),
+    accountSessionMinutes: num(dto.ACCOUNT_SESSION_MINUTES, 15),
     logLevel: (dto.LOG_LEVEL ?? 'info') as AppConfig['logLevel'],
   } satisfies AppConfig);
   return config;

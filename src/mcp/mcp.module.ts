@@ -9,7 +9,9 @@ import { McpServerFactory } from './mcp-server.factory';
 import { McpSessionRegistry } from './mcp-session.registry';
 import { DEFAULT_MCP_OPTIONS, MCP_OPTIONS } from './mcp.options';
 import { RequestScopePolicy } from './request-scope.policy';
+import { ServerStatusTool } from './server-status.tool';
 import { SseController } from './sse.controller';
+import { SseSessionRelay } from './sse-session.relay';
 import { SseService } from './sse.service';
 import { StreamableHttpController } from './streamable-http.controller';
 import { StreamableHttpService } from './streamable-http.service';
@@ -40,9 +42,11 @@ import { WhoamiTool } from './whoami.tool';
     McpServerFactory,
     McpSessionRegistry,
     StreamableHttpService,
+    SseSessionRelay,
     SseService,
     UserProfileTools,
     WhoamiTool,
+    ServerStatusTool,
   ],
   exports: [UserContextAccessor],
 })
