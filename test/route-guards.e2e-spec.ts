@@ -62,7 +62,7 @@ describe('Route protection: every route is public by choice or needs a bearer to
     expect(routes.length).toBeGreaterThanOrEqual(15);
   });
 
-  it('marks the OAuth endpoints, consent pages and health probes @Public()', () => {
+  it('marks the OAuth endpoints, consent pages, the account page (its own session cookie) and health probes @Public()', () => {
     const publicRoutes = routes.filter((route) => route.public).map((route) => `${route.method} ${route.path}`);
     expect(publicRoutes).toEqual(
       expect.arrayContaining([
@@ -77,6 +77,7 @@ describe('Route protection: every route is public by choice or needs a bearer to
         'POST /revoke',
         'GET /health',
         'GET /health/ready',
+        'GET /account',
       ]),
     );
   });
