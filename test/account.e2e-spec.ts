@@ -8,6 +8,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { AuditRecord } from '../src/audit/audit-event';
 import { AuditTrail } from '../src/audit/audit-trail';
+import { EntraEmulator } from '../src/entra-emulator/entra-emulator';
 import { endsWithin, openSessionStream, SessionStream } from '../src/mcp/testing/mcp-test-clients';
 import { itWithChromium, launchBrowser } from './support/browser';
 import {
@@ -237,6 +238,36 @@ describe('People stay in control', () => {
         expect(result.structuredContent).toMatchObject({ server: 'mcp-entra-server', store: 'sqlite', auditLog: 'store' });
       } finally {
         await client.close();
+      }
+    });
+  });
+
+  describe('roles kept with the grant and refreshed with it', () => {
+    it('a role assigned in Entra reaches the grant at the next upstream refresh: Megan Bowen then sees and runs the gated tool', async () => {
+      const emulator = server.app.get(EntraEmulator);
+      emulator.setAccessTokenLifetime(1);
+      try {
+        const megan = await obtainTokens(server, { user: 'Megan Bowen' });
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        emulator.setAccessTokenLifetime(3600);
+        emulator.setAppRoles('Megan Bowen', ['Tools.Admin']);
+        // Her grant still holds the roles of her sign-in.
+        const before = await mcpClient(server, megan.accessToken);
+        expect((await before.listTools()).tools.map((t) => t.name)).not.toContain('get_server_status');
+        await before.close();
+        // The client's refresh finds the Entra token expired and refreshes it: the new id_token carries the role.
+        const refreshed = await refreshTokens(server, megan.client, megan.refreshToken!);
+        expect(refreshed.status).toBe(200);
+        const after = await mcpClient(server, ((await refreshed.json()) as TokenSet).access_token);
+        try {
+          expect((await after.listTools()).tools.map((t) => t.name)).toContain('get_server_status');
+          expect((await after.callTool({ name: 'get_server_status', arguments: {} })).isError).toBeFalsy();
+        } finally {
+          await after.close();
+        }
+      } finally {
+        emulator.setAccessTokenLifetime(3600);
+        emulator.setAppRoles('Megan Bowen', []);
       }
     });
   });
