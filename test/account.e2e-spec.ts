@@ -3,6 +3,8 @@
  * authorization from Entra app roles, and the audit trail of one full flow. Real parts only:
  * headless Chromium, the embedded Entra emulator, the MCP SDK's client, the store.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -301,6 +303,16 @@ describe('People stay in control', () => {
         // No tokens, no names, no e-mail addresses: only the object id and the client id identify anyone.
         const text = JSON.stringify(events);
         for (const secret of [first.accessToken, first.refreshToken!, 'Adele', 'adelev@']) expect(text).not.toContain(secret);
+
+        // The same records from the command line, as an operator queries them (same DATA_DIR).
+        const { stdout } = await promisify(execFile)(
+          'node_modules/.bin/ts-node',
+          ['--transpile-only', '-P', 'tsconfig.json', 'src/audit/audit.cli.ts', '--client', first.clientId, '--event', 'grant.revoked'],
+          { env: { PATH: process.env.PATH, NODE_ENV: 'test', DATA_DIR: reuse.dataDir, AUDIT_LOG: 'store' } },
+        );
+        expect(stdout.trim().split('\n').map((line) => JSON.parse(line) as AuditRecord)).toEqual([
+          expect.objectContaining({ event: 'grant.revoked', by: 'reuse_detection', clientId: first.clientId, oid }),
+        ]);
       } finally {
         await reuse.close();
       }
