@@ -22,6 +22,7 @@ import {
   redeemCode,
   refreshTokens,
   registerClient,
+  revokeToken,
   RegisteredTestClient,
   TokenSet,
 } from './support/oauth-flow';
@@ -315,6 +316,25 @@ describe('People stay in control', () => {
         ]);
       } finally {
         await reuse.close();
+      }
+    });
+
+    it('records who ended each grant: the client (POST /revoke), and Entra refusing the upstream refresh', async () => {
+      const byClient = await obtainTokens(server);
+      expect((await revokeToken(server, byClient.client, byClient.accessToken)).status).toBe(200);
+      expect(await audit.query({ clientId: byClient.clientId, event: 'grant.revoked' })).toEqual([expect.objectContaining({ by: 'client' })]);
+
+      const emulator = server.app.get(EntraEmulator);
+      emulator.setAccessTokenLifetime(1);
+      try {
+        const refused = await obtainTokens(server);
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await emulator.revokeRefreshTokens();
+        const refresh = await refreshTokens(server, refused.client, refused.refreshToken!);
+        expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
+        expect(await audit.query({ clientId: refused.clientId, event: 'grant.revoked' })).toEqual([expect.objectContaining({ by: 'entra_refusal' })]);
+      } finally {
+        emulator.setAccessTokenLifetime(3600);
       }
     });
   });
