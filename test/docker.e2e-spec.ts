@@ -107,12 +107,14 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitForOk(url: string, timeoutMs: number): Promise<void> {
+/** Polls `url` until it answers 200; fails at once, with the output, when `proc` exits first. */
+async function waitForOk(url: string, timeoutMs: number, proc?: Started): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await fetch(url).then((r) => r.ok, () => false);
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+    if (proc && proc.child.exitCode !== null) throw new Error(`the process exited (${proc.child.exitCode}) before ${url} answered:\n${proc.output().slice(-3000)}`);
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms${proc ? `:\n${proc.output().slice(-3000)}` : ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -409,7 +411,7 @@ describe('docker compose, as README "Docker" describes it', () => {
       const values = readmeValues();
       const server = await startRuntime(substituteAddresses(environmentOf('mcp-server', userDotenv(values)), { port }, dataDir()));
       const url = `http://127.0.0.1:${port}`;
-      await waitForOk(`${url}/health`, 60_000);
+      await waitForOk(`${url}/health`, 60_000, server);
 
       expect((await fetch(`${url}/health/ready`)).status).toBe(200);
       const metadata = (await (await fetch(`${url}/.well-known/oauth-authorization-server`)).json()) as { issuer: string };
@@ -430,7 +432,7 @@ describe('docker compose, as README "Docker" describes it', () => {
       const port = await freePortPair();
       const env = { ...environmentOf('mcp-server', read('.env.example')), NODE_ENV: 'development', REDIS_URL: '' };
       const server = await startRuntime({ ...env, PORT: String(port), DATA_DIR: dataDir() });
-      await waitForOk(`http://127.0.0.1:${port}/health`, 60_000);
+      await waitForOk(`http://127.0.0.1:${port}/health`, 60_000, server);
       await waitForText(server, 'Entra emulator at', 10_000);
       expect(server.output()).toMatch(/^\{"level":30/m);
     });
@@ -477,7 +479,7 @@ describe('docker compose, as README "Docker" describes it', () => {
         for (const port of replicaPorts) {
           replicas.push(start(process.execPath, ['dist/main.js'], appDir, { ...shared, PORT: String(port), DATA_DIR: dataDir() }));
         }
-        await Promise.all(replicaPorts.map((port) => waitForOk(`http://127.0.0.1:${port}/health`, 60_000)));
+        await Promise.all(replicaPorts.map((port, i) => waitForOk(`http://127.0.0.1:${port}/health`, 60_000, replicas[i])));
 
         // The config as compose mounts it; what the container world provides is replaced: docker's DNS answer
         // for mcp-server (one address per replica), port 443, and the certificate folder.
@@ -557,7 +559,7 @@ describe('docker compose, as README "Docker" describes it', () => {
       // Usually launched already, to compile while the runtime files are being made.
       devService ??= await launchDevService();
       ({ appDir, server, port, emulatorPort } = devService);
-      await waitForOk(`${url()}/health`, 240_000);
+      await waitForOk(`${url()}/health`, 240_000, server);
     }, 270_000);
 
     it('runs in development mode with its emulator, whose issuer and sign-in page are on the published emulator port', async () => {
@@ -592,7 +594,7 @@ describe('docker compose, as README "Docker" describes it', () => {
       writeFileSync(file, source.replace("return { status: 'ok' };", "return { status: 'ok', edited: true } as { status: 'ok' };"));
       await waitForText(server, 'File change detected', 60_000, mark);
       await waitForText(server, 'Nest application successfully started', 120_000, mark);
-      await waitForOk(`${url()}/health`, 30_000);
+      await waitForOk(`${url()}/health`, 30_000, server);
       expect(await (await fetch(`${url()}/health`)).json()).toEqual({ status: 'ok', edited: true });
       expect(await initializeStatus(signedIn.accessToken)).toBe(200);
       // The browser too: its consent cookie still verifies and the emulator still knows its session.
