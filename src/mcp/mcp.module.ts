@@ -2,7 +2,9 @@ import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/c
 import { DiscoveryModule } from '@nestjs/core';
 import { GraphModule } from '../graph/graph.module';
 import { OAuthModule } from '../oauth/oauth.module';
+import { EntraModule } from '../entra/entra.module';
 import { McpBearerStrategy } from './bearer.strategy';
+import { EntraBearerStrategy } from './entra-bearer.strategy';
 import { McpCorsMiddleware } from './mcp-cors.middleware';
 import { McpServerFactory } from './mcp-server.factory';
 import { McpSessionRegistry } from './mcp-session.registry';
@@ -25,11 +27,12 @@ import { WhoamiTool } from './whoami.tool';
  * this module or by any module that imports it (for UserContextAccessor).
  */
 @Module({
-  imports: [DiscoveryModule, OAuthModule, GraphModule],
+  imports: [DiscoveryModule, OAuthModule, GraphModule, EntraModule],
   controllers: [StreamableHttpController, SseController],
   providers: [
     { provide: MCP_OPTIONS, useValue: DEFAULT_MCP_OPTIONS },
     McpBearerStrategy,
+    EntraBearerStrategy,
     UserContextAccessor,
     ToolRegistry,
     ToolCallService,
