@@ -24,6 +24,8 @@ export type AuthMode = 'proxy' | 'direct' | 'both';
 
 /** Entra direct mode: this server as a resource server for Entra-issued access tokens. */
 export interface EntraApiConfig {
+  /** The API's app registration (client) id: AUTH_CLIENT_ID, or the emulator's API app. Redeems On-Behalf-Of. */
+  clientId: string;
   /** The API's Application ID URI (AUTH_API_AUDIENCE, default `api://<client id>`). */
   applicationIdUri: string;
   /** Accepted `aud` values: the Application ID URI and the client id (v2 tokens carry the client id). */

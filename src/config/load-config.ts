@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { isAbsolute, join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, EMULATOR_TENANT_ID } from './emulator.constants';
+import { EMULATOR_API_CLIENT_ID, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, EMULATOR_TENANT_ID } from './emulator.constants';
 import { AppConfig, AuthMode, EntraApiConfig, EntraUpstreamConfig, NodeEnv } from './app-config';
 import { EnvDto } from './env.dto';
 import { isLoopbackHost } from './loopback';
@@ -115,11 +115,13 @@ export function loadConfig(rawEnv: Environment): AppConfig {
   if (authMode !== 'proxy' && !useEmulator && !dto.AUTH_CLIENT_SECRET) {
     problems.push(`AUTH_CLIENT_SECRET: required when AUTH_MODE is ${authMode} (Graph is called through the On-Behalf-Of exchange, which needs the app's credentials); for example AUTH_CLIENT_SECRET=<a client secret of the app registration>`);
   }
-  const applicationIdUri = (dto.AUTH_API_AUDIENCE ?? `api://${entra.clientId}`).replace(/\/$/, '');
+  const apiClientId = useEmulator ? EMULATOR_API_CLIENT_ID : entra.clientId;
+  const applicationIdUri = (dto.AUTH_API_AUDIENCE ?? `api://${apiClientId}`).replace(/\/$/, '');
   const apiScope = dto.AUTH_API_SCOPE ?? 'access_as_user';
   const entraApi: EntraApiConfig = {
+    clientId: apiClientId,
     applicationIdUri,
-    audiences: [...new Set([applicationIdUri, entra.clientId])],
+    audiences: [...new Set([applicationIdUri, apiClientId])],
     scope: apiScope,
     fullScope: `${applicationIdUri}/${apiScope}`,
     appOnlyRole: dto.AUTH_APP_ONLY_ROLE,

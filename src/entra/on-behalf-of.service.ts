@@ -65,7 +65,7 @@ export class OnBehalfOfTokens {
     const { tokenEndpoint } = await this.discovery.metadata();
     const body = new URLSearchParams({
       grant_type: JWT_BEARER_GRANT,
-      client_id: this.config.entra.clientId,
+      client_id: this.config.entraApi.clientId,
       client_secret: this.config.entraApi.oboClientSecret ?? '',
       assertion,
       scope: GRAPH_OBO_SCOPE,
