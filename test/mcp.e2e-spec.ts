@@ -135,7 +135,8 @@ describe('MCP endpoints', () => {
       const { client, protocolVersion, close } = await connectClient(server.url, transport, adele.accessToken);
       expect(protocolVersion).toBe({ 'streamable-http-2026': '2026-07-28', 'streamable-http': '2025-11-25', sse: '2024-11-05' }[transport]);
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name).sort()).toEqual(['get_user_name', 'get_user_profile', 'whoami']);
+      // Adele Vance holds the Tools.Admin app role, so she also sees the role-gated get_server_status.
+      expect(tools.map((tool) => tool.name).sort()).toEqual(['get_server_status', 'get_user_name', 'get_user_profile', 'whoami']);
       expect(firstText(await client.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
       await close();
     });

@@ -185,6 +185,29 @@ describeWithRedis('Running several instances behind a load balancer (shared Redi
     });
   });
 
+  describe('the connected apps page', () => {
+    it('revoking a client on /account on one instance ends its tokens on the other at once', async () => {
+      const tokens = await signIn();
+      expect((await initializeOn('B', tokens.accessToken)).status).toBe(200);
+      // The user signs in to /account (silently at Entra: this browser has a session there), requests landing anywhere.
+      const signedIn = await browser.followRedirects(`${site.url}/account/sign-in`);
+      expect(signedIn.url.pathname).toBe('/account');
+      const page = await signedIn.response.text();
+      expect(page).toContain(tokens.clientId);
+      const csrf = /name="csrf_token" value="([^"]+)"/.exec(page)![1]!;
+
+      const revoked = await browser.fetch(`${site.url}/account/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: site.url, ...pin('A') },
+        body: new URLSearchParams({ client_id: tokens.clientId, csrf_token: csrf }).toString(),
+      });
+      expect(revoked.status).toBe(303);
+      const refused = await initializeOn('B', tokens.accessToken);
+      expect(refused.status).toBe(401);
+      expect((await refreshOn('B', tokens.refreshToken!)).status).toBe(400);
+    });
+  });
+
   describe('refresh token rotation across instances', () => {
     it('rotates on A; a retry of the old token on B within the grace period returns the same pair', async () => {
       const tokens = await signIn();

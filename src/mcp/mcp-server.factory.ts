@@ -58,8 +58,8 @@ export class McpServerFactory {
       jsonSchemaValidator: this.validator,
       cacheHints: { 'tools/list': LIST_CACHE_HINT, 'server/discover': LIST_CACHE_HINT },
     });
-    // Every tool listing goes through ToolRegistry.list: the one place a per-user filter belongs.
-    server.setRequestHandler('tools/list', () => ({ tools: this.registry.list() }));
+    // Only the tools this caller's Entra app roles and groups allow (per-tool authorization).
+    server.setRequestHandler('tools/list', (_request, ctx) => ({ tools: this.registry.listFor(userOf(ctx.http?.authInfo)) }));
     server.setRequestHandler('tools/call', async (request, ctx) => {
       const result = await this.toolCalls.call(request.params.name, request.params.arguments, userOf(ctx.http?.authInfo), ctx.mcpReq.signal);
       // The era's wire shape of a tool result (the SDK leaves this to low-level handlers).

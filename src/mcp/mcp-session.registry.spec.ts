@@ -13,6 +13,8 @@ const user = (grantId: string, oid = `oid-${grantId}`): UserContext => ({
   preferredUsername: 'u',
   clientId: 'c',
   scopes: ['mcp:tools'],
+  roles: [],
+  groups: [],
   grantId,
 });
 

@@ -8,6 +8,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { Observable, tap } from 'rxjs';
 import { z } from 'zod';
+import { AuditModule } from '../audit/audit.module';
 import { AppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/app-config.module';
 import { loadConfig } from '../config/load-config';
@@ -43,6 +44,8 @@ const user = (name: string, grantId: string, scopes = ['mcp:tools', 'user.read']
   preferredUsername: `${name.replace(' ', '.').toLowerCase()}@contoso.com`,
   clientId: 'client-1',
   scopes,
+  roles: [],
+  groups: [],
   grantId,
 });
 const TOKENS: Record<string, UserContext> = {
@@ -227,7 +230,7 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'mcp-spec-'));
     config = loadConfig({ NODE_ENV: 'test', PORT: String(port), DATA_DIR: dataDir, GRAPH_BASE_URL: graph.url, LOG_LEVEL: 'silent', MCP_MAX_SESSIONS_PER_GRANT: '3' });
     const moduleRef = await Test.createTestingModule({
-      imports: [AppConfigModule.forConfig(config), InMemoryStoreModule, McpModule],
+      imports: [AppConfigModule.forConfig(config), InMemoryStoreModule, AuditModule, McpModule],
       providers: [ProbeTools],
     })
       .overrideModule(OAuthModule)

@@ -3,6 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { AccessTokenVerifier, InvalidTokenError } from './access-token-verifier.port';
 import { canonicalResource } from './checks/resource';
 import { GrantService } from './grant.service';
+import { GrantUsageService } from './grant-usage.service';
 import { TokenService } from './token.service';
 import type { UserContext } from './user-context';
 
@@ -22,6 +23,7 @@ export class OAuthAccessTokenVerifier extends AccessTokenVerifier {
   constructor(
     private readonly tokens: TokenService,
     private readonly grants: GrantService,
+    private readonly usage: GrantUsageService,
     config: AppConfig,
   ) {
     super();
@@ -34,6 +36,7 @@ export class OAuthAccessTokenVerifier extends AccessTokenVerifier {
     if (!record || record.resource !== this.resource) throw new InvalidTokenError();
     const grant = await this.grants.find(record.grantId);
     if (!grant || grant.clientId !== record.clientId) throw new InvalidTokenError();
+    this.usage.touch(grant);
     return {
       oid: grant.identity.oid,
       tid: grant.identity.tid,
@@ -42,6 +45,9 @@ export class OAuthAccessTokenVerifier extends AccessTokenVerifier {
       clientId: grant.clientId,
       scopes: record.scopes,
       grantId: grant.id,
+      // Grants stored before roles and groups were kept have neither.
+      roles: grant.identity.roles ?? [],
+      groups: grant.identity.groups ?? [],
     };
   }
 }
