@@ -65,6 +65,7 @@ describe('Entra direct mode (AUTH_MODE=direct)', () => {
       ['GET', '/auth/callback?code=x&state=y'],
       ['POST', '/token'],
       ['POST', '/revoke'],
+      ['GET', '/account'],
     ])("turns this server's own authorization server off: %s %s answers 404", async (method, path) => {
       const response = await fetch(`${server.url}${path}`, { method, redirect: 'manual' });
       expect(response.status).toBe(404);
@@ -79,7 +80,7 @@ describe('Entra direct mode (AUTH_MODE=direct)', () => {
   });
 
   describe('a client that gets an API token from Entra with PKCE', () => {
-    it("receives a v2.0 JWT with Entra's claim set, signed RS256", async () => {
+    it("receives a v2.0 JWT with Entra's claim set (app roles and groups included), signed RS256", async () => {
       const { accessToken, scope } = await entraApiToken(emulator);
       expect(scope).toContain(apiScope);
       expect(jwtHeader(accessToken)).toMatchObject({ alg: 'RS256', typ: 'JWT' });
@@ -93,6 +94,8 @@ describe('Entra direct mode (AUTH_MODE=direct)', () => {
         oid: emulator.users[0]!.oid,
         name: 'Adele Vance',
         preferred_username: emulator.users[0]!.preferredUsername,
+        roles: ['Tools.Admin'],
+        groups: emulator.users[0]!.groups,
         ver: '2.0',
       });
       expect(claims).not.toHaveProperty('client_id');
@@ -118,6 +121,21 @@ describe('Entra direct mode (AUTH_MODE=direct)', () => {
       } finally {
         await connected.close();
       }
+    });
+  });
+
+  describe("the access token's app roles and groups (per-tool authorization)", () => {
+    it('let a user with the Tools.Admin role (in the token) call get_server_status, and refuse one without it', async () => {
+      const admin = await connectClient(server.url, 'streamable-http', (await entraApiToken(emulator, 'Adele Vance')).accessToken);
+      const status = await admin.client.callTool({ name: 'get_server_status', arguments: {} });
+      expect(status.isError).toBeFalsy();
+      await admin.close();
+
+      const user = await connectClient(server.url, 'streamable-http', (await entraApiToken(emulator, 'Megan Bowen')).accessToken);
+      const refused = await user.client.callTool({ name: 'get_server_status', arguments: {} });
+      await user.close();
+      expect(refused.isError).toBe(true);
+      expect(firstText(refused)).toContain('needs the app role Tools.Admin');
     });
   });
 

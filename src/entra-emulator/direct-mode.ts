@@ -52,6 +52,9 @@ export function entraV2Claims(user: DemoUser, audience: string, clientId: string
     name: user.name,
     oid: user.oid,
     preferred_username: user.preferredUsername,
+    // Entra puts the user's app roles (omitted when none) and, when configured, group ids in access tokens too.
+    ...(user.roles.length > 0 ? { roles: user.roles } : {}),
+    groups: user.groups,
     scp,
     sub: pairwiseSubject(user, audience),
     tid: EMULATOR_TENANT_ID,

@@ -5,6 +5,7 @@ import { InvalidTokenError } from '../oauth/access-token-verifier.port';
 import { DIRECT_GRANT_PREFIX, UserContext, withEntraAssertion } from '../oauth/user-context';
 import { SCOPES } from '../shared/scopes';
 import { EntraDiscovery } from './entra-discovery';
+import { strings } from './entra-identity';
 
 /** A valid Entra token for this API that lacks the API's delegated scope (403 `insufficient_scope`). */
 export class EntraScopeMissingError extends Error {
@@ -93,6 +94,9 @@ export class EntraAccessTokenVerifier {
       clientId,
       scopes,
       grantId: `${DIRECT_GRANT_PREFIX}${clientId}:${oid}`,
+      // App roles and security groups come with the access token itself (per-tool authorization reads them).
+      roles: strings(claims.roles),
+      groups: strings(claims.groups),
     };
     return typeof claims.scp === 'string' ? withEntraAssertion(user, token) : user;
   }

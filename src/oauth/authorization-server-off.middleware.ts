@@ -1,7 +1,7 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 
-/** The routes of this server's own authorization server (RFC 8414 metadata, RFC 7591, /authorize, /token, /revoke). */
+/** The routes of this server's own authorization server (RFC 8414 metadata, RFC 7591, /authorize, /token, /revoke, /account). */
 export const AUTHORIZATION_SERVER_ROUTES = [
   '.well-known/oauth-authorization-server',
   'register',
@@ -9,6 +9,9 @@ export const AUTHORIZATION_SERVER_ROUTES = [
   'auth/*path',
   'token',
   'revoke',
+  // The connected apps page lists this server's grants and signs in through /auth/callback: neither exists here then.
+  'account',
+  'account/*path',
 ] as const;
 
 /**
