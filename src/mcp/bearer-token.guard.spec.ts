@@ -1,4 +1,5 @@
 import { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { AppConfig } from '../config/app-config';
 import { InvalidTokenError } from '../oauth/access-token-verifier.port';
 import { UserContext } from '../oauth/user-context';
@@ -11,7 +12,7 @@ import { EntraScopeMissingError } from '../entra/entra-access-token.verifier';
 describe('McpBearerGuard.handleRequest', () => {
   const config = { serverOrigin: 'https://mcp.example.com', authMode: 'proxy' } as AppConfig;
   const strategies = [{ strategyName: 'mcp-bearer-test' } as McpBearerStrategy, { strategyName: 'entra-bearer-test' } as EntraBearerStrategy] as const;
-  const guard = new McpBearerGuard(...strategies, config);
+  const guard = new McpBearerGuard(...strategies, config, new Reflector());
   const context = {} as ExecutionContext;
   const resourceMetadata = 'resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource"';
 
@@ -51,7 +52,7 @@ describe('McpBearerGuard.handleRequest', () => {
 
   describe('with AUTH_MODE=direct (Entra is the authorization server)', () => {
     const fullScope = 'api://a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d/access_as_user';
-    const direct = new McpBearerGuard(...strategies, { ...config, authMode: 'direct', entraApi: { fullScope } } as AppConfig);
+    const direct = new McpBearerGuard(...strategies, { ...config, authMode: 'direct', entraApi: { fullScope } } as AppConfig, new Reflector());
 
     it("names Entra's API scope in the challenge", () => {
       expect(challengeOf(() => direct.handleRequest(new BearerTokenMissingError(), false, undefined, context))).toEqual({

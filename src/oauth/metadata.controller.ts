@@ -4,6 +4,7 @@ import { TOKEN_ENDPOINT_AUTH_METHODS } from '../client-registry/registered-clien
 import { canonicalResource } from './checks/resource';
 import { OAuthExceptionFilter } from '../shared/oauth-errors';
 import { SUPPORTED_SCOPES } from '../shared/scopes';
+import { Public } from '../shared/auth/public.decorator';
 
 /**
  * RFC 9728 §2 `authorization_servers` by AUTH_MODE: this server (proxy), Entra's v2.0 issuer of
@@ -27,6 +28,7 @@ export function scopesSupported(config: AppConfig): readonly string[] {
  * authorization-server metadata. The issuer is the server origin, the same string everywhere
  * (metadata, `iss` on authorization responses: RFC 9207).
  */
+@Public()
 @Controller('.well-known')
 @UseFilters(OAuthExceptionFilter.forClients())
 export class MetadataController {
