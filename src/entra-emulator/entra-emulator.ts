@@ -290,11 +290,6 @@ export class EntraEmulator {
     return this.store.deleteModel('RefreshToken');
   }
 
-  /** Ends every browser session: the next authorization shows the sign-in page again. */
-  endAllSessions(): Promise<number> {
-    return this.store.deleteModel('Session');
-  }
-
   /** The pairwise `sub` a demo user gets in this emulator's id_tokens. */
   subjectOf(user: DemoUser): string {
     return pairwiseSubject(user, this.clientId);

@@ -88,10 +88,6 @@ export function relayTimeoutError(): McpHttpError {
   );
 }
 
-export function badRequestError(message: string): McpHttpError {
-  return new McpHttpError(HttpStatus.BAD_REQUEST, jsonRpcError(-32000, message));
-}
-
 /** DNS-rebinding protection: the same answer as the SDK's own host check. */
 export function invalidHostError(): McpHttpError {
   return new McpHttpError(HttpStatus.FORBIDDEN, jsonRpcError(-32000, 'Invalid Host header'));
