@@ -1,7 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AccountModule } from './account/account.module';
 import { AppConfig } from './config/app-config';
+import { AuditModule } from './audit/audit.module';
 import { ClientRegistryModule } from './client-registry/client-registry.module';
-import { ConfigModule } from './config/config.module';
+import { AppConfigModule } from './config/app-config.module';
 import { ConsentModule } from './consent/consent.module';
 import { EntraModule } from './entra/entra.module';
 import { EntraEmulatorModule } from './entra-emulator/entra-emulator.module';
@@ -19,9 +21,10 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forConfig(config),
+        AppConfigModule.forConfig(config),
         LoggingModule,
         StoreModule,
+        AuditModule,
         HealthModule,
         EntraModule,
         ClientRegistryModule,
@@ -29,6 +32,7 @@ export class AppModule {
         OAuthModule,
         GraphModule,
         McpModule,
+        AccountModule,
         // The Entra emulator only when no tenant is configured (never in production: loadConfig and the module refuse it).
         ...(config.entra.mode === 'embedded-emulator' ? [EntraEmulatorModule] : []),
       ],

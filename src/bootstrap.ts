@@ -6,7 +6,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
-import { bodyParseErrorHandler } from './oauth/errors/body-parse-error.handler';
+import { bodyParseErrorHandler } from './shared/oauth-errors/body-parse-error.handler';
 
 /** Request body limit: OAuth forms and MCP JSON-RPC messages are small. */
 const BODY_LIMIT = '256kb';

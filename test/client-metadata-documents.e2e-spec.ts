@@ -6,28 +6,35 @@
  * consent page and asks for consent every time. Documents are served here by a local web server;
  * CIMD_ALLOW_LOOPBACK (development and tests only) lets this server fetch from loopback.
  */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { firstText } from '../src/mcp/testing/mcp-test-clients';
-import { AccessTokenVerifier, InvalidTokenError } from '../src/oauth/access-token-verifier';
+import { AccessTokenVerifier, InvalidTokenError } from '../src/oauth/access-token-verifier.port';
 import { itWithChromium, launchBrowser } from './support/browser';
 import { CookieJarClient } from './support/cookie-jar';
 import { selfSignedCertificate, startDocumentServer, DocumentServer, Certificate } from './support/document-server';
+import { INSPECTOR_LAUNCHER, NODE22, requireInspector } from './support/inspector';
 import {
   authorizeUrl,
   authorizeWithBrowser,
   CapturingOAuthProvider,
   GENEROUS_RATE_LIMITS,
   loopbackRedirectUri,
+  newPkce,
   obtainTokens,
+  redeemCode,
   refreshTokens,
   RegisteredTestClient,
   revokeToken,
   TokenSet,
 } from './support/oauth-flow';
 import { spawnServer, SpawnedProcess, waitForOutput } from './support/spawn-server';
-import { startTestServer, TestServer } from './support/test-app';
+import { freePort, startTestServer, TestServer } from './support/test-app';
 
 jest.setTimeout(60_000);
 
@@ -179,6 +186,17 @@ describe('Client ID Metadata Documents: MCP clients identified by an https URL, 
       await expect(verifier.verify(pair.access_token)).rejects.toBeInstanceOf(InvalidTokenError);
     });
 
+    it('does not redeem a code once the document has dropped the redirect URI it was issued for', async () => {
+      const { client, path, document } = publish({}, { 'cache-control': 'no-store' });
+      const pkce = newPkce();
+      const flow = await authorizeWithBrowser(server, authorizeUrl(server, { client, pkce }));
+      expect(flow.code).toBeDefined();
+      docs.serveJson(path, { ...document, redirect_uris: ['https://client.example.com/cb'] }, { 'cache-control': 'no-store' });
+      const response = await redeemCode(server, client, flow.code!, pkce);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: 'invalid_grant' });
+    });
+
     it('answers invalid_client (401, JSON, with the reason) at the token endpoint when the document cannot be used', async () => {
       const { client, path, document } = publish({}, { 'cache-control': 'no-store' });
       const tokens = await obtainTokens(server, { client });
@@ -238,7 +256,7 @@ describe('Client ID Metadata Documents: MCP clients identified by an https URL, 
 
     it('a document asking for private_key_jwt (not supported here)', async () => {
       const { client } = publish({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://client.example.com/jwks.json' });
-      expectRefusalPage(await authorizeFirstHop(client), 'it asks for private_key_jwt client authentication, which this server does not support (use token_endpoint_auth_method "none")');
+      expectRefusalPage(await authorizeFirstHop(client), 'it asks for private_key_jwt client authentication, which this server does not support (use token_endpoint_auth_method none)');
     });
 
     it('a document larger than 10 KB, with or without a Content-Length', async () => {
@@ -284,7 +302,7 @@ describe('Client ID Metadata Documents: MCP clients identified by an https URL, 
     it('a document that is not JSON', async () => {
       const html = publish();
       docs.serve(html.path, (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>hello</html>'));
-      expectRefusalPage(await authorizeFirstHop(html.client), 'it is not JSON (Content-Type "text/html")');
+      expectRefusalPage(await authorizeFirstHop(html.client), 'it is not JSON (its Content-Type is text/html)');
 
       const broken = publish();
       docs.serve(broken.path, (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"client_id":'));
@@ -304,7 +322,7 @@ describe('Client ID Metadata Documents: MCP clients identified by an https URL, 
     it.each([
       ['http://client.example.com/client.json', 'its client_id URL does not use https'],
       ['https://client.example.com/', 'its client_id URL has no path (the document must be at a path such as /client-metadata.json)'],
-      ['https://client.example.com/a/../client.json', 'its client_id URL contains "." or ".." path segments'],
+      ['https://client.example.com/a/../client.json', 'its client_id URL contains dot segments (. or ..) in its path'],
     ])('a client_id URL the draft does not allow: %s', async (clientId, reason) => {
       expectRefusalPage(await authorizeFirstHop({ client_id: clientId, redirect_uris: [loopbackRedirectUri()], token_endpoint_auth_method: 'none', grant_types: [] }), reason);
     });
@@ -353,7 +371,7 @@ describe('Client ID Metadata Documents: MCP clients identified by an https URL, 
   });
 });
 
-describe('the MCP SDK client with clientMetadataUrl, against a document served over https', () => {
+describe('real MCP clients sign in with a document served over https (self-signed certificate trusted by the server)', () => {
   jest.setTimeout(120_000);
   let certificate: Certificate | null;
   let docs: DocumentServer;
@@ -378,7 +396,7 @@ describe('the MCP SDK client with clientMetadataUrl, against a document served o
     await waitForOutput(spawned.server, 'CIMD_ALLOW_LOOPBACK is on');
   });
 
-  it('signs in without registering: the SDK sends its document URL as client_id, the user consents, the tool answers', async () => {
+  it('the MCP SDK client (auth() with clientMetadataUrl): sends its document URL as client_id, the user consents, the tool answers', async () => {
     if (!spawned) return;
     const serverUrl = `${spawned.url}/mcp`;
     const provider = new CapturingOAuthProvider();
@@ -399,9 +417,63 @@ describe('the MCP SDK client with clientMetadataUrl, against a document served o
     const client = new Client({ name: 'cimd-test', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(serverUrl), { authProvider: provider }));
     try {
-      expect(firstText(await client.callTool({ name: 'get_user_name', arguments: {} }))).toContain('Adele Vance');
+      expect(firstText(await client.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
     } finally {
       await client.close();
+    }
+  });
+
+  it('MCP Inspector 2.12 CLI (--client-metadata-url): signs in without registering and calls get_user_name', async () => {
+    if (!spawned || !requireInspector()) return;
+    const home = mkdtempSync(join(tmpdir(), 'inspector-home-'));
+    const callbackUrl = `http://127.0.0.1:${await freePort()}/oauth/callback`;
+    const documentUrl = docs.url('/inspector/client-metadata.json');
+    docs.serveJson('/inspector/client-metadata.json', {
+      client_id: documentUrl,
+      client_name: 'MCP Inspector (test)',
+      redirect_uris: [callbackUrl],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    });
+    const args = [INSPECTOR_LAUNCHER, '--cli', `${spawned.url}/mcp`, '--transport', 'http', '--client-metadata-url', documentUrl, '--callback-url', callbackUrl];
+    const child = spawn(NODE22, [...args, '--method', 'tools/call', '--tool-name', 'get_user_name', '--format', 'json'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: home,
+        XDG_CONFIG_HOME: home,
+        MCP_STORAGE_DIR: join(home, 'storage'),
+        MCP_INSPECTOR_SECRET_STORE: 'memory',
+        // Without a TTY Inspector signs in only when it may open a browser; `true` stands in for one.
+        MCP_AUTO_OPEN_ENABLED: 'true',
+        BROWSER: 'true',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      // Inspector prints the authorization URL; the test plays the browser.
+      const deadline = Date.now() + 60_000;
+      let match: RegExpExecArray | null = null;
+      while (!(match = /Please navigate to: (\S+)/.exec(stderr))) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`Inspector printed no authorization URL:\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const authorization = new URL(match[1]!);
+      expect(authorization.searchParams.get('client_id')).toBe(documentUrl);
+      const flow = await authorizeWithBrowser({ url: spawned.url }, authorization, { jar: new CookieJarClient(), redirectUri: callbackUrl });
+      expect(flow).toMatchObject({ reachedClient: true, consentShown: true, signInShown: true });
+      await fetch(flow.url); // the browser lands on Inspector's callback listener with the code
+
+      expect(await exited).toBe(0);
+      expect(stdout).toContain('Adele Vance');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });

@@ -15,7 +15,7 @@
  */
 import { Agent, request as httpRequest } from 'node:http';
 import fc from 'fast-check';
-import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from '../src/entra-emulator/emulator.constants';
+import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from '../src/config/emulator.constants';
 import { openSessionStream, SessionStream } from '../src/mcp/testing/mcp-test-clients';
 import { browserRequests, CANARY, clientRequests, emulatorRequests, FuzzFixtures, FuzzRequest, mcpRequests } from './support/fuzz-requests';
 import { GENEROUS_RATE_LIMITS, obtainTokens, registerClient } from './support/oauth-flow';

@@ -2,20 +2,24 @@
  * Running several instances (README): two instances of the server share one Redis
  * (REDIS_URL), one signing key and one public URL, behind a round-robin load balancer,
  * with one standalone Entra emulator upstream. Any instance serves any OAuth request
- * and honours the tokens, revocations, rotations and rate-limit counters of the other;
- * MCP sessions live in the memory of the instance that opened them, which is why the
- * load balancer must route them with sticky sessions.
+ * and honours the tokens, revocations, rotations and rate-limit counters of the other.
+ * An HTTP+SSE stream is held by the instance that accepted `GET /sse`; its `POST /messages`
+ * may land on any instance, which hands the message to the holder over Redis pub/sub, so
+ * SSE needs no sticky routing.
+ * `/mcp` keeps no sessions on either protocol era (2026-07-28, 2025-11-25), so a plain
+ * round-robin balancer without stickiness serves MCP clients with zero errors.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { EntraEmulator } from '../src/entra-emulator/entra-emulator';
-import { connectClient, firstText } from '../src/mcp/testing/mcp-test-clients';
+import { connectClient, endsWithin, firstText, openSessionStream } from '../src/mcp/testing/mcp-test-clients';
 import { redisAnswersSync } from '../src/store/testing/redis-probe';
 import { TestLoadBalancer } from './support/load-balancer';
 import { clientAuth, GENEROUS_RATE_LIMITS, obtainTokens, ObtainedTokens, postForm, RegisteredTestClient, TokenSet } from './support/oauth-flow';
 import { requireOrSkip } from './support/requirements';
+import { spawnServer } from './support/spawn-server';
 import { startTestServer, TestServer } from './support/test-app';
 
 jest.setTimeout(60_000);
@@ -25,17 +29,22 @@ const describeWithRedis = requireOrSkip('Redis', redisAnswersSync(REDIS_URL), 's
 
 const REGISTRATIONS_PER_MINUTE = 10;
 const REFRESH_GRACE_SECONDS = 2;
-const PROTOCOL_VERSION = '2025-06-18';
+const PROTOCOL_VERSION = '2025-11-25';
 const JSON_AND_SSE = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
 const getUserName = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_user_name', arguments: {} } };
 
 type InstanceName = 'A' | 'B';
-const pin = (name: InstanceName) => TestLoadBalancer.pinTo(name);
+const pin = (name: InstanceName | 'C') => TestLoadBalancer.pinTo(name);
 const other = (name: InstanceName): InstanceName => (name === 'A' ? 'B' : 'A');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * An answer the client did not expect. A 2025-era client's `GET /mcp` (asking for a standalone
+ * stream) is answered 405 by a stateless server, as the spec says, and the client carries on.
+ */
+const isError = (r: { method: string; status?: number }) => (r.status ?? 0) >= 400 && !(r.method === 'GET' && r.status === 405);
 
-describeWithRedis('Running several instances behind a load balancer (shared Redis, sticky MCP sessions)', () => {
+describeWithRedis('Running several instances behind a load balancer (shared Redis, no sticky routing)', () => {
   let lb: TestLoadBalancer;
   let emulator: EntraEmulator;
   let instances: TestServer[] = [];
@@ -43,6 +52,8 @@ describeWithRedis('Running several instances behind a load balancer (shared Redi
   let site: { url: string };
   let client: RegisteredTestClient;
   let browser: ObtainedTokens['jar'];
+  /** The environment every instance gets (set once the load balancer and the emulator run). */
+  let shared: Record<string, string>;
   const openClients = new Set<Client>();
 
   /** An MCP SDK client over Streamable HTTP whose every request the load balancer sends to `instance`. */
@@ -83,7 +94,7 @@ describeWithRedis('Running several instances behind a load balancer (shared Redi
     site = { url: lb.origin };
     emulator = new EntraEmulator({ port: 0, redirectUris: [`${lb.origin}/auth/callback`] });
     await emulator.start();
-    const shared = {
+    shared = {
       ...GENEROUS_RATE_LIMITS,
       RATE_LIMIT_REGISTER_PER_MINUTE: String(REGISTRATIONS_PER_MINUTE),
       SERVER_URL: lb.origin,
@@ -98,6 +109,8 @@ describeWithRedis('Running several instances behind a load balancer (shared Redi
       // The shared Redis outlives the test: keep what it leaves behind short-lived.
       CLIENT_REGISTRATION_TTL_DAYS: '1',
       GRANT_MAX_LIFETIME_DAYS: '1',
+      // The minimum: open streams' grants are then re-checked every 2.5 s (20 s by default).
+      MCP_SESSION_IDLE_SECONDS: '10',
     };
     instances = [await startTestServer(shared), await startTestServer(shared)];
     lb.setBackends([
@@ -152,10 +165,10 @@ describeWithRedis('Running several instances behind a load balancer (shared Redi
       expect(firstText(await onA.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
       expect(firstText(await onB.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
       expect(new Set(lb.log.filter((r) => r.path === '/mcp').map((r) => r.backend))).toEqual(new Set(['A', 'B']));
-      expect(lb.log.every((r) => r.by === 'pin' && (r.status ?? 0) < 400)).toBe(true);
+      expect(lb.log.every((r) => r.by === 'pin' && !isError(r))).toBe(true);
     });
 
-    it.each<InstanceName>(['A', 'B'])('revoking on %s makes the token refused (401) on the other instance, open sessions included', async (revoker) => {
+    it.each<InstanceName>(['A', 'B'])('revoking on %s makes the token refused (401) on the other instance, connected clients included', async (revoker) => {
       const tokens = await signIn();
       const elsewhere = other(revoker);
       const openSession = await connectPinned(elsewhere, tokens.accessToken);
@@ -171,6 +184,29 @@ describeWithRedis('Running several instances behind a load balancer (shared Redi
       const refresh = await refreshOn(elsewhere, tokens.refreshToken!);
       expect(refresh.status).toBe(400);
       expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
+    });
+  });
+
+  describe('the connected apps page', () => {
+    it('revoking a client on /account on one instance ends its tokens on the other at once', async () => {
+      const tokens = await signIn();
+      expect((await initializeOn('B', tokens.accessToken)).status).toBe(200);
+      // The user signs in to /account (silently at Entra: this browser has a session there), requests landing anywhere.
+      const signedIn = await browser.followRedirects(`${site.url}/account/sign-in`);
+      expect(signedIn.url.pathname).toBe('/account');
+      const page = await signedIn.response.text();
+      expect(page).toContain(tokens.clientId);
+      const csrf = /name="csrf_token" value="([^"]+)"/.exec(page)![1]!;
+
+      const revoked = await browser.fetch(`${site.url}/account/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: site.url, ...pin('A') },
+        body: new URLSearchParams({ client_id: tokens.clientId, csrf_token: csrf }).toString(),
+      });
+      expect(revoked.status).toBe(303);
+      const refused = await initializeOn('B', tokens.accessToken);
+      expect(refused.status).toBe(401);
+      expect((await refreshOn('B', tokens.refreshToken!)).status).toBe(400);
     });
   });
 
@@ -297,58 +333,166 @@ describeWithRedis('Running several instances behind a load balancer (shared Redi
     });
   });
 
-  describe('MCP sessions are per instance: the load balancer must be sticky', () => {
-    it('a session opened on A is unknown (404) on B, while A keeps serving it', async () => {
-      const tokens = await signIn();
-      const onA = await connectPinned('A', tokens.accessToken);
-      const sessionId = findSessionId(onA);
-
-      const onB = await fetch(`${site.url}/mcp`, {
-        method: 'POST',
-        headers: { ...JSON_AND_SSE, authorization: `Bearer ${tokens.accessToken}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': PROTOCOL_VERSION, ...pin('B') },
-        body: JSON.stringify(getUserName),
-      });
-      expect(onB.status).toBe(404);
-      expect(await onB.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' } });
-
-      expect(firstText(await onA.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
-    });
-
-    it('without sticky sessions, an MCP client behind the round-robin load balancer loses its session on its next request', async () => {
+  describe('HTTP+SSE needs no sticky sessions: a stream lives on one instance, its messages may reach any', () => {
+    it('an SSE session whose POSTs alternate between the instances gets every answer on its stream', async () => {
       const tokens = await signIn();
       lb.startRoundAt('A');
       lb.clearLog();
 
-      await expect(connectClient(site.url, 'streamable-http', tokens.accessToken)).rejects.toThrow(/404|Session not found/);
-      expect(lb.log.slice(0, 2).map((r) => [r.method, r.backend, r.status])).toEqual([
-        ['POST', 'A', 200],
-        ['POST', 'B', 404],
-      ]);
-    });
-
-    it.each(['streamable-http', 'sse'] as const)('with sticky sessions, an MCP client over %s behind the round-robin load balancer is served throughout', async (transport) => {
-      const tokens = await signIn();
-      lb.sticky = true;
-      lb.clearLog();
-
-      const connected = await connectClient(site.url, transport, tokens.accessToken);
+      const connected = await connectClient(site.url, 'sse', tokens.accessToken);
       try {
         for (let i = 0; i < 4; i++) expect(firstText(await connected.client.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
       } finally {
         await connected.close();
       }
-      const [opening, ...rest] = lb.log;
-      expect(opening!.by).toBe('round-robin');
-      expect(rest.length).toBeGreaterThanOrEqual(5);
-      expect(rest.every((r) => r.by === 'sticky' && r.backend === opening!.backend)).toBe(true);
-      expect(rest.every((r) => (r.status ?? 0) < 400)).toBe(true);
+
+      const [stream, ...posts] = lb.log;
+      expect([stream!.method, stream!.path, stream!.backend, stream!.status]).toEqual(['GET', '/sse', 'A', 200]);
+      // initialize, notifications/initialized, then the four calls: round-robin, every other one on B.
+      expect(posts.map((r) => [r.method, r.path, r.by, r.status])).toEqual(Array(6).fill(['POST', '/messages', 'round-robin', 202]));
+      expect(posts.map((r) => r.backend)).toEqual(['B', 'A', 'B', 'A', 'B', 'A']);
+    });
+
+    it('killing the instance that holds a stream: the next POST is a prompt 404, and the client reconnects with the same token', async () => {
+      const tokens = await signIn();
+      // A third instance in its own process, so that it can die as a crashed process does (SIGKILL: no goodbye to Redis).
+      const doomed = await spawnServer({ ...shared, LOG_LEVEL: 'warn' });
+      const doomedPort = Number(new URL(doomed.url).port);
+      const survivors = [
+        { name: 'A', port: instances[0]!.config.port },
+        { name: 'B', port: instances[1]!.config.port },
+      ];
+      lb.setBackends([...survivors, { name: 'C', port: doomedPort }]);
+      const stream = await openRawSse(`${site.url}/sse`, { authorization: `Bearer ${tokens.accessToken}`, ...pin('C') });
+      try {
+        const post = (instance: InstanceName, message: unknown) =>
+          fetch(`${site.url}/messages?sessionId=${stream.sessionId}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.accessToken}`, ...pin(instance) },
+            body: JSON.stringify(message),
+          });
+        // Alive, C holds the session and answers on its stream what arrives through A.
+        expect((await post('A', initialize)).status).toBe(202);
+        expect(await stream.answerTo(1)).toMatchObject({ jsonrpc: '2.0', id: 1, result: { serverInfo: { name: 'mcp-entra-server' } } });
+
+        doomed.server.child.kill('SIGKILL');
+        await doomed.server.exited;
+        lb.setBackends(survivors);
+
+        const started = Date.now();
+        const orphaned = await post('B', getUserName);
+        expect(Date.now() - started).toBeLessThan(1_500);
+        expect(orphaned.status).toBe(404);
+        expect(await orphaned.json()).toEqual({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+        expect((await post('A', getUserName)).status).toBe(404);
+      } finally {
+        stream.abort();
+        await doomed.server.stop();
+        lb.setBackends(survivors);
+      }
+
+      // The client opens a new stream with the token it holds: no new sign-in.
+      const reconnected = await connectClient(site.url, 'sse', tokens.accessToken);
+      try {
+        expect(firstText(await reconnected.client.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
+      } finally {
+        await reconnected.close();
+      }
+    }, 120_000);
+
+    it('revoking the grant on one instance closes its SSE stream held by the other', async () => {
+      const tokens = await signIn();
+      lb.clearLog();
+      const stream = await openSessionStream(site.url, 'sse', tokens.accessToken);
+      const holder = lb.log.find((r) => r.path === '/sse')!.backend as InstanceName;
+      try {
+        expect(await endsWithin(stream, 300)).toBe('open');
+
+        expect((await tokenRequest(other(holder), '/revoke', { token: tokens.accessToken })).status).toBe(200);
+
+        expect(await endsWithin(stream, 8_000)).toBe('ended');
+      } finally {
+        stream.abort();
+      }
+    });
+  });
+
+  describe('/mcp is stateless on both protocol eras: no sticky routing', () => {
+    it.each(['streamable-http-2026', 'streamable-http'] as const)(
+      'an MCP client on %s behind the round-robin balancer (no stickiness) alternates instances with zero errors',
+      async (transport) => {
+        const tokens = await signIn();
+        lb.startRoundAt('A');
+        lb.clearLog();
+        const connected = await connectClient(site.url, transport, tokens.accessToken);
+        try {
+          expect((await connected.client.listTools()).tools.map((tool) => tool.name)).toContain('get_user_name');
+          for (let i = 0; i < 6; i++) expect(firstText(await connected.client.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
+        } finally {
+          await connected.close();
+        }
+        const mcp = lb.log.filter((r) => r.path === '/mcp');
+        expect(mcp.length).toBeGreaterThanOrEqual(8);
+        expect(mcp.every((r) => r.by === 'round-robin' && !isError(r))).toBe(true);
+        // Round robin: every request lands on the other instance than the one before.
+        expect(mcp.every((r, i) => i === 0 || r.backend !== mcp[i - 1]!.backend)).toBe(true);
+      },
+    );
+
+    it('2026-07-28 and 2025-11-25 clients calling side by side through the balancer get zero errors', async () => {
+      const tokens = await signIn();
+      lb.clearLog();
+      const modern = await connectClient(site.url, 'streamable-http-2026', tokens.accessToken);
+      const legacy = await connectClient(site.url, 'streamable-http', tokens.accessToken);
+      try {
+        const names = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => (i % 2 ? legacy : modern).client.callTool({ name: 'get_user_name', arguments: {} }).then(firstText)),
+        );
+        expect(new Set(names)).toEqual(new Set(['Adele Vance']));
+      } finally {
+        await Promise.all([modern.close(), legacy.close()]);
+      }
+      const mcp = lb.log.filter((r) => r.path === '/mcp');
+      expect(new Set(mcp.map((r) => r.backend))).toEqual(new Set(['A', 'B']));
+      expect(mcp.filter(isError)).toEqual([]);
     });
   });
 });
 
-/** The Mcp-Session-Id an SDK client's Streamable HTTP transport holds. */
-function findSessionId(mcp: Client): string {
-  const transport = mcp.transport as StreamableHTTPClientTransport | undefined;
-  if (!transport?.sessionId) throw new Error('the client has no session');
-  return transport.sessionId;
+interface RawSse {
+  sessionId: string;
+  /** The JSON-RPC message on the stream answering request `id` (waits for it, up to 10 s). */
+  answerTo(id: number): Promise<unknown>;
+  abort(): void;
+}
+
+/** `GET /sse` read with plain fetch, so nothing reconnects behind the test's back (EventSource would). */
+async function openRawSse(url: string, headers: Record<string, string>): Promise<RawSse> {
+  const controller = new AbortController();
+  const response = await fetch(url, { headers: { ...headers, accept: 'text/event-stream' }, signal: controller.signal });
+  if (response.status !== 200 || !response.body) throw new Error(`GET /sse answered ${response.status}`);
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  const read = async (until: () => boolean, timeoutMs = 10_000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (!until()) {
+      if (Date.now() > deadline) throw new Error('the SSE stream did not deliver in time');
+      const { value, done } = await reader.read();
+      if (done) throw new Error('the SSE stream ended');
+      text += decoder.decode(value, { stream: true });
+    }
+  };
+  await read(() => /event: endpoint\ndata: [^\n]*\n/.test(text));
+  const sessionId = /sessionId=([^&\s]+)/.exec(text)?.[1] ?? '';
+  const messages = () =>
+    [...text.matchAll(/event: message\ndata: ([^\n]*)\n/g)].map((m) => JSON.parse(m[1]!) as { id?: unknown });
+  return {
+    sessionId,
+    async answerTo(id: number) {
+      await read(() => messages().some((m) => m.id === id));
+      return messages().find((m) => m.id === id);
+    },
+    abort: () => controller.abort(),
+  };
 }

@@ -4,7 +4,7 @@
  * refresh, revocation, and the services the MCP and Graph modules build on.
  */
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
-import { AccessTokenVerifier, InvalidTokenError } from '../src/oauth/access-token-verifier';
+import { AccessTokenVerifier, InvalidTokenError } from '../src/oauth/access-token-verifier.port';
 import { UpstreamSignInRequiredError, UpstreamTokens } from '../src/oauth/upstream-tokens';
 import { EntraClient } from '../src/entra/entra-client.port';
 import { EntraEmulator } from '../src/entra-emulator/entra-emulator';
@@ -222,6 +222,8 @@ describe('OAuth 2.1 authorization server for MCP clients', () => {
         clientId: (provider.clientInformation() as { client_id: string }).client_id,
         scopes: ['mcp:tools', 'user.read'],
         grantId: expect.any(String),
+        roles: ['Tools.Admin'],
+        groups: [expect.any(String)],
       });
 
       // 5. And the SDK refreshes with rotation.

@@ -1,4 +1,4 @@
-import { isLoopbackHost } from './redirect-uri.policy';
+import { isLoopbackHost } from '../config/loopback';
 
 /** Longest client id URL accepted (the document URL is also the client id in every token record). */
 export const MAX_CLIENT_ID_URL_LENGTH = 1000;
@@ -9,6 +9,20 @@ export const MAX_CLIENT_ID_URL_LENGTH = 1000;
  */
 export function isMetadataDocumentClientId(clientId: string): boolean {
   return /^https?:\/\//i.test(clientId);
+}
+
+/**
+ * The host (with its port, if any) serving the metadata document a client id names, or undefined
+ * for a registered client. Pure: pages that list many clients (grants, audit) show it without
+ * fetching any document.
+ */
+export function metadataDocumentHost(clientId: string): string | undefined {
+  if (!isMetadataDocumentClientId(clientId)) return undefined;
+  try {
+    return new URL(clientId).host;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -33,6 +47,6 @@ export function clientIdUrlProblem(clientId: string, allowLoopback: boolean): st
   // Checked on the raw string: the URL parser would silently resolve the dot segments away.
   const rawPath = clientId.replace(/^[a-z]+:\/\/[^/?#]*/i, '').split(/[?#]/)[0] ?? '';
   if (rawPath === '' || rawPath === '/') return 'its client_id URL has no path (the document must be at a path such as /client-metadata.json)';
-  if (rawPath.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment))) return 'its client_id URL contains "." or ".." path segments';
+  if (rawPath.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment))) return 'its client_id URL contains dot segments (. or ..) in its path';
   return null;
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { RateLimitModule } from '../shared/rate-limit/rate-limit.module';
 import { ClientRegistry } from './client-registry.service';
 import { MetadataDocumentClients } from './metadata-document-clients.service';
 import { RegistrationController } from './registration.controller';
@@ -8,6 +9,7 @@ import { RegistrationController } from './registration.controller';
  * the redirect URI policy, client lookup and authentication.
  */
 @Module({
+  imports: [RateLimitModule],
   controllers: [RegistrationController],
   providers: [ClientRegistry, MetadataDocumentClients],
   exports: [ClientRegistry],

@@ -4,14 +4,14 @@ import { AppConfig } from '../config/app-config';
 import { constantTimeEqual, sha256 } from '../config/constant-time';
 import { JsonStore } from '../store/json-store';
 import { Store } from '../store/store.port';
-import { OAuthError, OAuthErrorCode } from '../oauth/errors';
+import { OAuthError, OAuthErrorCode } from '../shared/oauth-errors';
 import { ClientMetadata, ClientMetadataSchema } from './client-metadata.schema';
 import { isMetadataDocumentClientId } from './client-id-url';
 import { MetadataDocumentClients, MetadataDocumentError } from './metadata-document-clients.service';
 import { redirectUriProblem } from './redirect-uri.policy';
 import { isConfidential, RegisteredClient } from './registered-client';
+import { DAY_MS } from '../shared/time';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** A registration's expiry is pushed back at most this often (one store write per hour per client). */
 const TOUCH_INTERVAL_MS = 60 * 60 * 1000;
 

@@ -9,10 +9,13 @@ import type { RegisteredClient } from './registered-client';
 /** Documents kept in memory at most (least recently used dropped first). */
 export const MAX_CACHED_DOCUMENTS = 500;
 
-/** Why a client id URL could not be used; `reason` ends a sentence. */
+/**
+ * Why a client id URL could not be used; `reason` ends a sentence. The message becomes an OAuth
+ * `error_description`, so it keeps to the characters RFC 6749 §5.2 allows (no `"` or `\`).
+ */
 export class MetadataDocumentError extends Error {
   constructor(readonly reason: string) {
-    super(`The application's client metadata document could not be used: ${reason}.`);
+    super(`The application's client metadata document could not be used: ${reason.replace(/"/g, "'").replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '')}.`);
     this.name = 'MetadataDocumentError';
   }
 }
@@ -35,8 +38,9 @@ export class MetadataDocumentClients implements OnModuleInit {
   private readonly logger = new Logger(MetadataDocumentClients.name);
   private readonly cache = new Map<string, CacheEntry>();
   private readonly inFlight = new Map<string, Promise<RegisteredClient>>();
-  /** Replaced only by unit tests that resolve names without DNS. */
+  /** Replaced only by unit tests: name resolution without DNS, a smaller cache. */
   resolver?: Resolver;
+  maxEntries = MAX_CACHED_DOCUMENTS;
 
   constructor(private readonly config: AppConfig) {}
 
@@ -89,7 +93,7 @@ export class MetadataDocumentClients implements OnModuleInit {
     const lifetime = documentCacheLifetimeMs(fetched.headers);
     if (lifetime > 0) {
       this.cache.set(clientId, { client: result.client, expiresAt: Date.now() + lifetime });
-      while (this.cache.size > MAX_CACHED_DOCUMENTS) this.cache.delete(this.cache.keys().next().value!);
+      while (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
     }
     return result.client;
   }

@@ -3,7 +3,7 @@ import http, { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP, LookupFunction } from 'node:net';
 import { AddressClass, classifyAddress } from './address-policy';
-import { isLoopbackHost } from './redirect-uri.policy';
+import { isLoopbackHost } from '../config/loopback';
 
 /** draft-ietf-oauth-client-id-metadata-document §6: bound what a client can make this server download. */
 export const MAX_DOCUMENT_BYTES = 10 * 1024;
@@ -133,7 +133,8 @@ async function readResponse(res: IncomingMessage, maxBytes: number): Promise<Fet
   if (status !== 200) throw fail(`its server answered HTTP ${status} instead of 200`);
   const type = (res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
-    throw fail(`it is not JSON (Content-Type ${type === '' ? 'missing' : `"${type.slice(0, 60)}"`})`);
+    const shown = /^[a-z0-9.+-]{1,40}\/[a-z0-9.+-]{1,60}$/.test(type) ? `its Content-Type is ${type}` : 'its Content-Type is missing or malformed';
+    throw fail(`it is not JSON (${shown})`);
   }
   const tooLarge = () => fail(`it is larger than ${maxBytes / 1024} KB`);
   const declared = Number(res.headers['content-length']);

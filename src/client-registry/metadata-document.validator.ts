@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { metadataDocumentHost } from './client-id-url';
 import { clientNameSchema, httpsUrl, MAX_REDIRECT_URIS } from './client-metadata.schema';
 import { redirectUriProblem } from './redirect-uri.policy';
 import { GRANT_TYPES, GrantType, RegisteredClient } from './registered-client';
@@ -48,9 +49,9 @@ export function validateMetadataDocument(clientId: string, json: unknown, now = 
   if ('client_secret' in raw || 'client_secret_expires_at' in raw) return fail('the document contains a client secret, which a public document must never hold');
 
   const method = raw.token_endpoint_auth_method;
-  if (method === 'private_key_jwt') return fail('it asks for private_key_jwt client authentication, which this server does not support (use token_endpoint_auth_method "none")');
+  if (method === 'private_key_jwt') return fail('it asks for private_key_jwt client authentication, which this server does not support (use token_endpoint_auth_method none)');
   if (typeof method === 'string' && SHARED_SECRET_METHODS.has(method)) return fail(`it asks for ${method}, but a client metadata document cannot use a shared secret`);
-  if (method !== undefined && method !== 'none') return fail('its token_endpoint_auth_method is not supported (use "none")');
+  if (method !== undefined && method !== 'none') return fail('its token_endpoint_auth_method is not supported (only none is)');
 
   const parsed = DocumentSchema.safeParse(json);
   if (!parsed.success) {
@@ -87,7 +88,7 @@ export function validateMetadataDocument(clientId: string, json: unknown, now = 
       software_id: doc.software_id,
       software_version: doc.software_version,
       last_used_at: now,
-      metadata_document_host: new URL(clientId).host,
+      metadata_document_host: metadataDocumentHost(clientId),
     },
   };
 }

@@ -1,5 +1,4 @@
-/** Hosts that name this machine: `http` redirect URIs are allowed only for them (RFC 8252 §7.3). */
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+import { isLoopbackHost } from '../config/loopback';
 
 /** Longest redirect URI accepted at registration. */
 export const MAX_REDIRECT_URI_LENGTH = 2000;
@@ -24,21 +23,4 @@ export function redirectUriProblem(uri: string): string | null {
   if (url.protocol === 'https:') return url.hostname === '' ? 'must name a host' : null;
   if (url.protocol === 'http:') return isLoopbackHost(url.hostname) ? null : 'must use https (http is only allowed on localhost, 127.0.0.1 or [::1])';
   return 'must use https (or http on a loopback host)';
-}
-
-export function isAllowedRedirectUri(uri: string): boolean {
-  return redirectUriProblem(uri) === null;
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname.toLowerCase());
-}
-
-/** A redirect to this machine: whoever runs there gets the code, so the consent page warns. */
-export function isLoopbackRedirectUri(uri: string): boolean {
-  try {
-    return isLoopbackHost(new URL(uri).hostname);
-  } catch {
-    return false;
-  }
 }

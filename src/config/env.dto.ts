@@ -53,6 +53,21 @@ export class EnvDto {
   @IsOptional() @Matches(/^https?:\/\/[^#\s]+$/, { message: explain('must be an absolute http(s) URL', 'https://mcp.example.com/auth/callback') })
   AUTH_REDIRECT_URI?: string;
 
+  @IsOptional() @IsIn(['proxy', 'direct', 'both'], { message: explain('must be proxy, direct or both', 'proxy') })
+  AUTH_MODE?: string;
+
+  @IsOptional() @Matches(/^(api:\/\/|https:\/\/)[^\s?#]+$/, { message: explain('must be the Application ID URI of the API (api://… or https://…, no query or fragment)', 'api://00000000-1111-2222-3333-444444444444') })
+  AUTH_API_AUDIENCE?: string;
+
+  @IsOptional() @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: explain('must be the name of the scope the API exposes (letters, digits, _ . -)', 'access_as_user') })
+  AUTH_API_SCOPE?: string;
+
+  @IsOptional() @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: explain('must be the name of an app role (letters, digits, _ . -)', 'Mcp.Tools.All') })
+  AUTH_APP_ONLY_ROLE?: string;
+
+  @IsOptional() @IntegerIn(0, 3600, 'must be a whole number of seconds', '30')
+  AUTH_JWKS_COOLDOWN_SECONDS?: string;
+
   @IsOptional() @Matches(/^([A-Za-z0-9_-]{43,}={0,2}|([0-9a-fA-F]{2}){32,})$/, { message: explain('must be at least 32 random bytes as base64url or hex', '$(openssl rand -hex 32)', true) })
   AUTH_SIGNING_KEY?: string;
 
@@ -98,6 +113,9 @@ export class EnvDto {
   @IsOptional() @IntegerIn(10, 86400, 'must be a whole number of seconds', '1800')
   MCP_SESSION_IDLE_SECONDS?: string;
 
+  @IsOptional() @IntegerIn(1, 10000, 'must be a whole number of sessions', '20')
+  MCP_MAX_SESSIONS_PER_GRANT?: string;
+
   @IsOptional() @IsIn(['true', 'false'], { message: explain('must be true or false', 'false') })
   CIMD_ALLOW_LOOPBACK?: string;
 
@@ -112,6 +130,15 @@ export class EnvDto {
 
   @IsOptional() @IntegerIn(1, Number.MAX_SAFE_INTEGER, 'must be a whole number of requests per minute', '60')
   RATE_LIMIT_REVOKE_PER_MINUTE?: string;
+
+  @IsOptional() @IsIn(['log', 'store'], { message: explain('must be log (audit events in the log only) or store (also kept in the store, queryable)', 'store') })
+  AUDIT_LOG?: string;
+
+  @IsOptional() @IntegerIn(1, 3650, 'must be a whole number of days', '90')
+  AUDIT_RETENTION_DAYS?: string;
+
+  @IsOptional() @IntegerIn(1, 1440, 'must be a whole number of minutes', '15')
+  ACCOUNT_SESSION_MINUTES?: string;
 
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: explain('must be one of fatal, error, warn, info, debug, trace, silent', 'info') })
   LOG_LEVEL?: string;

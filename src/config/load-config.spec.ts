@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from '../entra-emulator/emulator.constants';
+import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from './emulator.constants';
 import { ConfigError, loadConfig } from './load-config';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -68,6 +68,14 @@ describe('loadConfig', () => {
   it('rejects PORT=abc with one line naming the variable, the problem and an example', () => {
     expect(problemsOf({ PORT: 'abc' })).toEqual([
       'PORT: must be an integer port number between 0 and 65535 (got "abc"); for example PORT=8000',
+    ]);
+  });
+
+  it('caps open MCP sessions per grant at MCP_MAX_SESSIONS_PER_GRANT (20 unless set), a positive whole number', () => {
+    expect(loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')) }).mcpMaxSessionsPerGrant).toBe(20);
+    expect(loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')), MCP_MAX_SESSIONS_PER_GRANT: '5' }).mcpMaxSessionsPerGrant).toBe(5);
+    expect(problemsOf({ MCP_MAX_SESSIONS_PER_GRANT: '0' })).toEqual([
+      'MCP_MAX_SESSIONS_PER_GRANT: must be a whole number of sessions between 1 and 10000 (got "0"); for example MCP_MAX_SESSIONS_PER_GRANT=20',
     ]);
   });
 

@@ -3,9 +3,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { isAbsolute, join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from '../entra-emulator/emulator.constants';
-import { AppConfig, EntraUpstreamConfig, NodeEnv } from './app-config';
+import { EMULATOR_API_CLIENT_ID, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, EMULATOR_TENANT_ID } from './emulator.constants';
+import { AppConfig, AuthMode, EntraApiConfig, EntraUpstreamConfig, NodeEnv } from './app-config';
 import { EnvDto } from './env.dto';
+import { isLoopbackHost } from './loopback';
 
 export type Environment = Record<string, string | undefined>;
 
@@ -23,7 +24,6 @@ function num(value: string | undefined, fallback: number): number {
 }
 
 const DEV_KEY_FILE = 'signing-key';
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** Decodes a key given as hex (even length, 64+ chars) or base64url. */
 export function decodeKey(value: string): Buffer {
@@ -62,7 +62,7 @@ function loadOrCreateDevKey(dataDir: string): Buffer {
 function authorityOrigin(value: string, isProduction: boolean, problems: string[]): string {
   const origin = /^https?:\/\//i.test(value) ? new URL(value).origin : `https://${value.toLowerCase()}`;
   const url = new URL(origin);
-  if (url.protocol === 'http:' && (isProduction || !LOOPBACK_HOSTS.has(url.hostname))) {
+  if (url.protocol === 'http:' && (isProduction || !isLoopbackHost(url.hostname))) {
     problems.push(
       `AUTH_AUTHORITY: http is only allowed for a loopback emulator outside production (got "${value}"); for example AUTH_AUTHORITY=login.microsoftonline.com`,
     );
@@ -116,6 +116,23 @@ export function loadConfig(rawEnv: Environment): AppConfig {
     issuer: `${origin}/${tenantId}/v2.0`,
     redirectUri: dto.AUTH_REDIRECT_URI ?? `${serverOrigin}/auth/callback`,
   };
+  const authMode = (dto.AUTH_MODE ?? 'proxy') as AuthMode;
+  if (authMode !== 'proxy' && !useEmulator && !dto.AUTH_CLIENT_SECRET) {
+    problems.push(`AUTH_CLIENT_SECRET: required when AUTH_MODE is ${authMode} (Graph is called through the On-Behalf-Of exchange, which needs the app's credentials); for example AUTH_CLIENT_SECRET=<a client secret of the app registration>`);
+  }
+  const apiClientId = useEmulator ? EMULATOR_API_CLIENT_ID : entra.clientId;
+  const applicationIdUri = (dto.AUTH_API_AUDIENCE ?? `api://${apiClientId}`).replace(/\/$/, '');
+  const apiScope = dto.AUTH_API_SCOPE ?? 'access_as_user';
+  const entraApi: EntraApiConfig = {
+    clientId: apiClientId,
+    applicationIdUri,
+    audiences: [...new Set([applicationIdUri, apiClientId])],
+    scope: apiScope,
+    fullScope: `${applicationIdUri}/${apiScope}`,
+    appOnlyRole: dto.AUTH_APP_ONLY_ROLE,
+    jwksCooldownSeconds: num(dto.AUTH_JWKS_COOLDOWN_SECONDS, 30),
+    oboClientSecret: useEmulator ? EMULATOR_CLIENT_SECRET : dto.AUTH_CLIENT_SECRET,
+  };
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDirRaw = dto.DATA_DIR ?? './data';
@@ -131,6 +148,8 @@ export function loadConfig(rawEnv: Environment): AppConfig {
     serverUrl,
     serverOrigin,
     entra,
+    authMode,
+    entraApi,
     signingKey,
     signingKeyPrevious: dto.AUTH_SIGNING_KEY_PREVIOUS ? decodeKey(dto.AUTH_SIGNING_KEY_PREVIOUS) : undefined,
     dataDir,
@@ -146,6 +165,7 @@ export function loadConfig(rawEnv: Environment): AppConfig {
     refreshGraceSeconds: num(dto.REFRESH_GRACE_SECONDS, 30),
     clientRegistrationTtlDays: num(dto.CLIENT_REGISTRATION_TTL_DAYS, 90),
     mcpSessionIdleSeconds: num(dto.MCP_SESSION_IDLE_SECONDS, 1800),
+    mcpMaxSessionsPerGrant: num(dto.MCP_MAX_SESSIONS_PER_GRANT, 20),
     cimdAllowLoopback: dto.CIMD_ALLOW_LOOPBACK === 'true',
     rateLimits: {
       register: perMinute(num(dto.RATE_LIMIT_REGISTER_PER_MINUTE, 20)),
@@ -153,6 +173,9 @@ export function loadConfig(rawEnv: Environment): AppConfig {
       token: perMinute(num(dto.RATE_LIMIT_TOKEN_PER_MINUTE, 120)),
       revoke: perMinute(num(dto.RATE_LIMIT_REVOKE_PER_MINUTE, 60)),
     },
+    auditLog: (dto.AUDIT_LOG ?? 'log') as AppConfig['auditLog'],
+    auditRetentionDays: num(dto.AUDIT_RETENTION_DAYS, 90),
+    accountSessionMinutes: num(dto.ACCOUNT_SESSION_MINUTES, 15),
     logLevel: (dto.LOG_LEVEL ?? 'info') as AppConfig['logLevel'],
   } satisfies AppConfig);
   return config;

@@ -1,6 +1,6 @@
-import { isLoopbackRedirectUri } from '../client-registry/redirect-uri.policy';
-import { SCOPES } from '../oauth/user-context';
-import { html, renderPage, SafeHtml } from './html';
+import { isLoopbackOrigin } from '../config/loopback';
+import { SCOPES } from '../shared/scopes';
+import { html, renderPage, SafeHtml } from '../shared/pages/html';
 
 /** What each scope lets the client do, in the user's words (DESIGN.md Scopes). */
 export const SCOPE_DESCRIPTIONS: Record<string, string> = {
@@ -61,7 +61,8 @@ export function renderConsentPage(model: ConsentPageModel): string {
   } else {
     warnings.push('The name of this application is chosen by the application itself and has not been verified.');
   }
-  if (isLoopbackRedirectUri(model.redirectUri)) {
+  // A redirect to this machine: whoever runs there gets the code, so the page warns.
+  if (isLoopbackOrigin(model.redirectUri)) {
     warnings.push(`Access will be handed to a program on this computer (${host}). Continue only if you just started this sign-in from an application you trust.`);
   }
   const scopeItems = model.scopes.map((s) => html`<li>${SCOPE_DESCRIPTIONS[s] ?? s}</li>`);
@@ -84,6 +85,7 @@ ${model.documentHost === undefined ? '' : html`<p class="origin" aria-label="App
 <button type="submit" name="decision" value="allow" class="primary">Allow</button>
 </div>
 </form>
-<p class="fine">Application id: ${model.clientId}</p>`;
+<p class="fine">Application id: ${model.clientId}</p>
+<p class="fine"><a href="/account">Manage connected apps</a>: see and revoke the applications you have allowed.</p>`;
   return renderPage(`Allow ${name}?`, body);
 }

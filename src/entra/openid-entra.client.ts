@@ -4,7 +4,7 @@ import { AppConfig, EntraUpstreamConfig } from '../config/app-config';
 import { EntraAuthorizationRequest, EntraClient, EntraRefreshedTokenSet, EntraTokenSet } from './entra-client.port';
 import { identityFromClaims } from './entra-identity';
 import { EntraError, toEntraError } from './entra.errors';
-import { isLoopbackOrigin } from './loopback';
+import { isLoopbackOrigin } from '../config/loopback';
 
 /** What the server always asks Entra for (DESIGN.md: Scopes): sign-in, refresh tokens, Graph /me. */
 export const ENTRA_SCOPES = 'openid profile offline_access User.Read';

@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import passport from 'passport';
 import { Strategy as CustomStrategy } from 'passport-custom';
-import { AccessTokenVerifier, InvalidTokenError } from '../oauth/access-token-verifier';
+import { AccessTokenVerifier, InvalidTokenError } from '../oauth/access-token-verifier.port';
 import { UserContext } from '../oauth/user-context';
 import { bearerTokenFrom } from './bearer-token';
 

@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { SUPPORTED_SCOPES } from '../oauth/user-context';
+import { SUPPORTED_SCOPES } from '../shared/scopes';
 import { bearerChallenge, protectedResourceMetadataUrl } from './www-authenticate';
 
 /**
@@ -23,23 +23,23 @@ function jsonRpcError(code: number, message: string): Record<string, unknown> {
 }
 
 /** RFC 6750 §3.1 + MCP Authorization: 401 without a token (no `error`, the client should just authenticate). */
-export function missingTokenError(serverOrigin: string): McpHttpError {
+export function missingTokenError(serverOrigin: string, scope: readonly string[] = SUPPORTED_SCOPES): McpHttpError {
   return new McpHttpError(
     HttpStatus.UNAUTHORIZED,
     { error: 'unauthorized', error_description: 'This endpoint needs an access token: Authorization: Bearer <token>.' },
-    { 'WWW-Authenticate': bearerChallenge({ resourceMetadata: protectedResourceMetadataUrl(serverOrigin), scope: SUPPORTED_SCOPES }) },
+    { 'WWW-Authenticate': bearerChallenge({ resourceMetadata: protectedResourceMetadataUrl(serverOrigin), scope }) },
   );
 }
 
 /** RFC 6750 §3.1: a token was sent and is unknown, expired, revoked, malformed or for another resource. */
-export function invalidTokenError(serverOrigin: string): McpHttpError {
+export function invalidTokenError(serverOrigin: string, scope: readonly string[] = SUPPORTED_SCOPES): McpHttpError {
   return new McpHttpError(
     HttpStatus.UNAUTHORIZED,
     { error: 'invalid_token', error_description: 'The access token is invalid, expired or revoked.' },
     {
       'WWW-Authenticate': bearerChallenge({
         resourceMetadata: protectedResourceMetadataUrl(serverOrigin),
-        scope: SUPPORTED_SCOPES,
+        scope,
         error: 'invalid_token',
       }),
     },
@@ -71,8 +71,21 @@ export function sessionNotFoundError(): McpHttpError {
   return new McpHttpError(HttpStatus.NOT_FOUND, jsonRpcError(-32001, 'Session not found'));
 }
 
-export function badRequestError(message: string): McpHttpError {
-  return new McpHttpError(HttpStatus.BAD_REQUEST, jsonRpcError(-32000, message));
+/** A grant already holds MCP_MAX_SESSIONS_PER_GRANT open sessions on this instance (see McpSessionRegistry.assertRoomFor). */
+export function tooManySessionsError(limit: number): McpHttpError {
+  return new McpHttpError(
+    HttpStatus.TOO_MANY_REQUESTS,
+    jsonRpcError(-32000, `Too many open MCP sessions for this sign-in (the limit is ${limit}): close one before opening another.`),
+  );
+}
+
+/** The instance holding an SSE session's stream is reachable but did not take a message in time. */
+export function relayTimeoutError(): McpHttpError {
+  return new McpHttpError(
+    HttpStatus.SERVICE_UNAVAILABLE,
+    jsonRpcError(-32000, 'The server holding this session did not answer in time; retry, or reconnect if it keeps failing.'),
+    { 'Retry-After': '1' },
+  );
 }
 
 /** DNS-rebinding protection: the same answer as the SDK's own host check. */

@@ -3,6 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { GrantLiveness } from '../oauth/grant-liveness';
 import { StoreUnavailableError } from '../store/store.port';
 import { UserContext } from '../oauth/user-context';
+import { McpHttpError } from './mcp-http.errors';
 import { McpSession, McpSessionRegistry } from './mcp-session.registry';
 
 const user = (grantId: string, oid = `oid-${grantId}`): UserContext => ({
@@ -12,6 +13,8 @@ const user = (grantId: string, oid = `oid-${grantId}`): UserContext => ({
   preferredUsername: 'u',
   clientId: 'c',
   scopes: ['mcp:tools'],
+  roles: [],
+  groups: [],
   grantId,
 });
 
@@ -19,7 +22,7 @@ const user = (grantId: string, oid = `oid-${grantId}`): UserContext => ({
 function session(registry: McpSessionRegistry, id: string, grantId: string, lastActivityAt = Date.now()): McpSession & { closed: boolean } {
   const fake = {
     id,
-    kind: 'streamable-http',
+    kind: 'sse',
     owner: { grantId, oid: `oid-${grantId}` },
     lastActivityAt,
     closed: false,
@@ -46,7 +49,8 @@ class FakeGrantLiveness extends GrantLiveness {
   }
 }
 
-const OPTIONS = { keepAliveMs: 25_000, maxSessionsPerGrant: 2, grantCheckMs: 20_000 };
+const OPTIONS = { keepAliveMs: 25_000, grantCheckMs: 20_000, sseOwnershipTtlMs: 30_000, sseDeliveryTimeoutMs: 3_000 };
+const CONFIG = { mcpSessionIdleSeconds: 60, mcpMaxSessionsPerGrant: 2 } as AppConfig;
 
 describe('McpSessionRegistry', () => {
   let registry: McpSessionRegistry;
@@ -55,20 +59,19 @@ describe('McpSessionRegistry', () => {
   beforeAll(() => Logger.overrideLogger(false));
   beforeEach(() => {
     grants = new FakeGrantLiveness();
-    registry = new McpSessionRegistry({ mcpSessionIdleSeconds: 60 } as AppConfig, OPTIONS, grants);
+    registry = new McpSessionRegistry(CONFIG, OPTIONS, grants);
   });
   afterEach(() => registry.onModuleDestroy());
 
   it('gives a session only to the grant and user that opened it; others see "not found" and it survives', () => {
     const s = session(registry, 's1', 'g1');
     registry.add(s);
-    expect(registry.find('s1', user('g1'), 'streamable-http')).toBe(s);
-    expect(registry.find('s1', user('g2'), 'streamable-http')).toBeUndefined();
-    expect(registry.find('s1', user('g1', 'another-oid'), 'streamable-http')).toBeUndefined();
-    expect(registry.find('s1', user('g1'), 'sse')).toBeUndefined();
-    expect(registry.find('nope', user('g1'), 'streamable-http')).toBeUndefined();
+    expect(registry.find('s1', user('g1'), 'sse')).toBe(s);
+    expect(registry.find('s1', user('g2'), 'sse')).toBeUndefined();
+    expect(registry.find('s1', user('g1', 'another-oid'), 'sse')).toBeUndefined();
+    expect(registry.find('nope', user('g1'), 'sse')).toBeUndefined();
     expect(s.closed).toBe(false);
-    expect(registry.find('s1', user('g1'), 'streamable-http')).toBe(s);
+    expect(registry.find('s1', user('g1'), 'sse')).toBe(s);
   });
 
   it('closes sessions idle for MCP_SESSION_IDLE_SECONDS, and only those; use keeps a session alive', () => {
@@ -77,22 +80,44 @@ describe('McpSessionRegistry', () => {
     const used = session(registry, 'used', 'g2', now - 61_000);
     const fresh = session(registry, 'fresh', 'g3', now - 1_000);
     [idle, used, fresh].forEach((s) => registry.add(s));
-    registry.find('used', user('g2'), 'streamable-http');
+    registry.find('used', user('g2'), 'sse');
     expect(registry.closeIdle(now)).toBe(1);
     expect(idle.closed).toBe(true);
     expect([used.closed, fresh.closed]).toEqual([false, false]);
     expect(registry.size).toBe(2);
   });
 
-  it('closes the least recently used sessions of a grant beyond the limit, never those of other grants', () => {
-    const now = Date.now();
-    const a = session(registry, 'a', 'g1', now - 3_000);
-    const b = session(registry, 'b', 'g1', now - 2_000);
-    const other = session(registry, 'other', 'g2', now - 10_000);
-    [a, b, other].forEach((s) => registry.add(s));
-    const c = session(registry, 'c', 'g1', now);
-    registry.add(c);
-    expect([a.closed, b.closed, c.closed, other.closed]).toEqual([true, false, false, false]);
+  it('refuses a new session (429, a readable JSON-RPC error) once a grant holds MCP_MAX_SESSIONS_PER_GRANT, and evicts none', () => {
+    const a = session(registry, 'a', 'g1');
+    const b = session(registry, 'b', 'g1');
+    [a, b].forEach((s) => registry.add(s));
+
+    let refusal: unknown;
+    try {
+      registry.assertRoomFor(user('g1'));
+    } catch (error) {
+      refusal = error;
+    }
+
+    expect(refusal).toBeInstanceOf(McpHttpError);
+    expect((refusal as McpHttpError).getStatus()).toBe(429);
+    expect((refusal as McpHttpError).getResponse()).toEqual({
+      jsonrpc: '2.0',
+      error: { code: -32000, message: 'Too many open MCP sessions for this sign-in (the limit is 2): close one before opening another.' },
+      id: null,
+    });
+    expect([a.closed, b.closed]).toEqual([false, false]);
+    expect(registry.find('a', user('g1'), 'sse')).toBe(a);
+  });
+
+  it('counts each grant on its own, and a closed session frees its place', async () => {
+    ['a', 'b'].forEach((id) => registry.add(session(registry, id, 'g1')));
+    expect(() => registry.assertRoomFor(user('g2'))).not.toThrow();
+    expect(() => registry.assertRoomFor(user('g1'))).toThrow(McpHttpError);
+
+    await registry.peek('a')!.server.close();
+
+    expect(() => registry.assertRoomFor(user('g1'))).not.toThrow();
   });
 
   it('closes the sessions of a revoked or expired grant, checking each grant once, and keeps the others', async () => {
@@ -131,7 +156,7 @@ describe('McpSessionRegistry', () => {
   it('checks grants on its own timer, every grantCheckMs', async () => {
     jest.useFakeTimers();
     try {
-      const timed = new McpSessionRegistry({ mcpSessionIdleSeconds: 1800 } as AppConfig, { ...OPTIONS, grantCheckMs: 5_000 }, grants);
+      const timed = new McpSessionRegistry({ ...CONFIG, mcpSessionIdleSeconds: 1800 }, { ...OPTIONS, grantCheckMs: 5_000 }, grants);
       const s = session(timed, 's', 'g1');
       timed.add(s);
       grants.ended.add('g1');

@@ -1,14 +1,19 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { GraphModule } from '../graph/graph.module';
 import { OAuthModule } from '../oauth/oauth.module';
+import { EntraModule } from '../entra/entra.module';
+import { McpBearerGuard } from './bearer-token.guard';
 import { McpBearerStrategy } from './bearer.strategy';
+import { EntraBearerStrategy } from './entra-bearer.strategy';
 import { McpCorsMiddleware } from './mcp-cors.middleware';
 import { McpServerFactory } from './mcp-server.factory';
 import { McpSessionRegistry } from './mcp-session.registry';
 import { DEFAULT_MCP_OPTIONS, MCP_OPTIONS } from './mcp.options';
 import { RequestScopePolicy } from './request-scope.policy';
+import { ServerStatusTool } from './server-status.tool';
 import { SseController } from './sse.controller';
+import { SseSessionRelay } from './sse-session.relay';
 import { SseService } from './sse.service';
 import { StreamableHttpController } from './streamable-http.controller';
 import { StreamableHttpService } from './streamable-http.service';
@@ -19,16 +24,20 @@ import { UserProfileTools } from './user-profile.tools';
 import { WhoamiTool } from './whoami.tool';
 
 /**
- * The MCP endpoints (`/sse` + `/messages`, `/mcp`) behind the bearer guard, and the
+ * The MCP endpoints (`/sse` + `/messages`, `/mcp`) behind the bearer guard (global: every
+ * route of the application needs a bearer token unless marked `@Public()`), and the
  * tools. A tool is one `@Injectable()` class with `@McpTool` methods, provided by
  * this module or by any module that imports it (for UserContextAccessor).
  */
 @Module({
-  imports: [DiscoveryModule, OAuthModule, GraphModule],
+  imports: [DiscoveryModule, OAuthModule, GraphModule, EntraModule],
   controllers: [StreamableHttpController, SseController],
   providers: [
     { provide: MCP_OPTIONS, useValue: DEFAULT_MCP_OPTIONS },
     McpBearerStrategy,
+    EntraBearerStrategy,
+    // Deny by default: the bearer guard runs on every route of the application; public routes say @Public().
+    { provide: APP_GUARD, useClass: McpBearerGuard },
     UserContextAccessor,
     ToolRegistry,
     ToolCallService,
@@ -36,9 +45,11 @@ import { WhoamiTool } from './whoami.tool';
     McpServerFactory,
     McpSessionRegistry,
     StreamableHttpService,
+    SseSessionRelay,
     SseService,
     UserProfileTools,
     WhoamiTool,
+    ServerStatusTool,
   ],
   exports: [UserContextAccessor],
 })

@@ -1,4 +1,4 @@
-import { SCOPES } from '../oauth/user-context';
+import { SCOPES } from '../shared/scopes';
 
 /** Every MCP request needs `mcp:tools` ("use this server's tools as you", DESIGN.md: Scopes). */
 export const MCP_ENDPOINT_SCOPES: readonly string[] = [SCOPES.tools];
@@ -24,10 +24,4 @@ export function toolCallNames(body: unknown): string[] {
     }
   }
   return names;
-}
-
-/** True when a JSON-RPC message (or batch) is an `initialize` request. */
-export function containsInitialize(body: unknown): boolean {
-  const messages = Array.isArray(body) ? body : [body];
-  return messages.some((m) => !!m && typeof m === 'object' && (m as { method?: unknown }).method === 'initialize');
 }

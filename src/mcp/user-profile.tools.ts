@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { GraphClient } from '../graph/graph-client';
-import { SCOPES } from '../oauth/user-context';
+import { SCOPES } from '../shared/scopes';
 import { McpTool } from './mcp-tool.decorator';
 import { UserContextAccessor } from './user-context.accessor';
 

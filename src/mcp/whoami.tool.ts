@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SCOPES } from '../oauth/user-context';
+import { SCOPES } from '../shared/scopes';
 import { McpTool } from './mcp-tool.decorator';
 import { UserContextAccessor } from './user-context.accessor';
 

@@ -1,6 +1,6 @@
 import type { RegisteredClient } from '../client-registry/registered-client';
 import { checkAuthorizationParameters, requireClientId, resolveRedirectUri } from './authorization-request';
-import { OAuthError, RedirectableOAuthError } from './errors';
+import { OAuthError, RedirectableOAuthError } from '../shared/oauth-errors';
 
 const ORIGIN = 'https://mcp.example.com';
 const client: RegisteredClient = {

@@ -2,7 +2,7 @@ import type { RegisteredClient } from '../client-registry/registered-client';
 import { isWellFormedS256Challenge } from './checks/pkce';
 import { canonicalResource, isThisServerResource } from './checks/resource';
 import { parseRequestedScopes } from './checks/scopes';
-import { OAuthError, OAuthErrorCode, RedirectableOAuthError } from './errors';
+import { OAuthError, OAuthErrorCode, RedirectableOAuthError } from '../shared/oauth-errors';
 import type { AuthorizationRequest } from './oauth.records';
 
 export type Query = Record<string, unknown>;

@@ -1,59 +1,48 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { ThrottlerModule } from '@nestjs/throttler';
+import { AccountSessionModule } from '../account/account-session.module';
 import { ClientRegistryModule } from '../client-registry/client-registry.module';
 import { ConsentModule } from '../consent/consent.module';
 import { EntraModule } from '../entra/entra.module';
-import { Store } from '../store/store.port';
+import { RateLimitModule } from '../shared/rate-limit/rate-limit.module';
 import { AppConfig } from '../config/app-config';
-import { AccessTokenVerifier } from './access-token-verifier';
-import { OAuthAccessTokenVerifier } from './access-token.verifier';
+import { AccessTokenVerifier } from './access-token-verifier.port';
+import { AUTHORIZATION_SERVER_ROUTES, AuthorizationServerOffMiddleware } from './authorization-server-off.middleware';
 import { AuthorizationCodeService } from './authorization-code.service';
-import { AuthorizationController } from './authorization.controller';
 import { AuthorizationFlowService } from './authorization-flow.service';
+import { AuthorizationController } from './authorization.controller';
 import { OAuthCorsMiddleware } from './cors.middleware';
-import { GrantLiveness } from './grant-liveness';
-import { GrantService } from './grant.service';
+import { GrantsModule } from './grants.module';
 import { MetadataController } from './metadata.controller';
-import { rateLimitOptions } from './rate-limit.guard';
-import { StoreThrottlerStorage } from './store-throttler.storage';
+import { OAuthAccessTokenVerifier } from './oauth-access-token.verifier';
 import { TokenController } from './token.controller';
 import { TokenService } from './token.service';
 import { UpstreamSignInService } from './upstream-sign-in.service';
-import { UpstreamTokens } from './upstream-tokens';
-import { EntraUpstreamTokens } from './upstream-tokens.service';
 
 /**
  * This server as the OAuth 2.1 authorization server of MCP clients: metadata, `/authorize`,
- * consent, Entra callback, `/token`, `/revoke`; grants, codes, token issuing and rotation.
- * Exports the ports the MCP and Graph modules use: AccessTokenVerifier, GrantLiveness, UpstreamTokens.
+ * consent, Entra callback, `/token`, `/revoke`; codes, token issuing and rotation.
+ * Exports the port the MCP module's bearer guard uses (AccessTokenVerifier) and, through
+ * GrantsModule, GrantLiveness and UpstreamTokens; the connected apps page uses UpstreamSignInService.
  */
 @Module({
-  imports: [
-    ClientRegistryModule,
-    ConsentModule,
-    EntraModule,
-    ThrottlerModule.forRootAsync({
-      inject: [AppConfig, Reflector, Store],
-      useFactory: (config: AppConfig, reflector: Reflector, store: Store) => rateLimitOptions(config, reflector, new StoreThrottlerStorage(store)),
-    }),
-  ],
+  imports: [AccountSessionModule, ClientRegistryModule, ConsentModule, EntraModule, GrantsModule, RateLimitModule],
   controllers: [MetadataController, AuthorizationController, TokenController],
   providers: [
-    GrantService,
     AuthorizationCodeService,
     TokenService,
-    EntraUpstreamTokens,
     UpstreamSignInService,
     AuthorizationFlowService,
     { provide: AccessTokenVerifier, useClass: OAuthAccessTokenVerifier },
-    { provide: UpstreamTokens, useExisting: EntraUpstreamTokens },
-    { provide: GrantLiveness, useExisting: GrantService },
   ],
-  exports: [AccessTokenVerifier, GrantLiveness, UpstreamTokens],
+  exports: [AccessTokenVerifier, GrantsModule, UpstreamSignInService],
 })
 export class OAuthModule implements NestModule {
+  constructor(private readonly config: AppConfig) {}
+
   configure(consumer: MiddlewareConsumer): void {
+    if (this.config.authMode === 'direct') {
+      consumer.apply(AuthorizationServerOffMiddleware).forRoutes(...AUTHORIZATION_SERVER_ROUTES.map((path) => ({ path, method: RequestMethod.ALL })));
+    }
     consumer.apply(OAuthCorsMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
   }
 }

@@ -1,4 +1,4 @@
-import { OAuthError } from '../errors';
+import { OAuthError } from '../../shared/oauth-errors';
 import { readClientCredentials } from './client-credentials';
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;

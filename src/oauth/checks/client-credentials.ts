@@ -1,5 +1,5 @@
 import type { PresentedClientCredentials } from '../../client-registry/client-registry.service';
-import { OAuthError, OAuthErrorCode } from '../errors';
+import { OAuthError, OAuthErrorCode } from '../../shared/oauth-errors';
 
 const BASIC_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="token", charset="UTF-8"' };
 

@@ -1,4 +1,4 @@
-import { SUPPORTED_SCOPES } from '../user-context';
+import { SUPPORTED_SCOPES } from '../../shared/scopes';
 
 export type ScopeParseResult = { ok: true; scopes: string[] } | { ok: false; unknown: string[] };
 
@@ -16,10 +16,4 @@ export function parseRequestedScopes(scope: string | undefined): ScopeParseResul
   if (unknown.length > 0) return { ok: false, unknown };
   const granted = [...new Set(requested.filter((s) => SUPPORTED_SCOPES.includes(s)))];
   return { ok: true, scopes: (granted.length === 0 ? [...SUPPORTED_SCOPES] : granted).sort() };
-}
-
-/** Same set of scopes, regardless of order. */
-export function sameScopes(a: readonly string[], b: readonly string[]): boolean {
-  const sa = new Set(a);
-  return sa.size === new Set(b).size && b.every((s) => sa.has(s));
 }
