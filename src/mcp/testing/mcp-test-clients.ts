@@ -15,6 +15,8 @@ export type McpTransportName = 'streamable-http-2026' | 'streamable-http' | 'sse
 export interface McpTestClient {
   listTools(): Promise<{ tools: { name: string; inputSchema: unknown; title?: string; description?: string }[] }>;
   callTool(params: { name: string; arguments?: Record<string, unknown> }): Promise<{ [key: string]: unknown; structuredContent?: unknown; isError?: unknown }>;
+  getServerVersion(): { name: string; version: string } | undefined;
+  getInstructions(): string | undefined;
 }
 
 export interface ConnectedClient {
