@@ -11,7 +11,8 @@ import { createEmbeddedEmulator } from '../src/entra-emulator/entra-emulator.mod
 import { EntraEmulator } from '../src/entra-emulator/entra-emulator';
 import { MemoryStore } from '../src/store/memory.store';
 import { itWithChromium, launchBrowser } from './support/browser';
-import { CookieJarClient, formSubmission, formWithButton } from './support/cookie-jar';
+import { CookieJarClient } from './support/cookie-jar';
+import { formSubmission, formWithButton } from './support/html-forms';
 import { freePort, startTestServer, TestServer } from './support/test-app';
 
 jest.setTimeout(30_000);
