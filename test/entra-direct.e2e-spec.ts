@@ -43,7 +43,7 @@ describe('Entra direct mode (AUTH_MODE=direct)', () => {
   });
 
   afterAll(async () => {
-    emulator?.refuseOnBehalfOf(undefined);
+    emulator?.allowOnBehalfOf();
     await server?.close();
   });
 
@@ -165,7 +165,7 @@ describe('Entra direct mode (AUTH_MODE=direct)', () => {
         expect(text).toMatch(/ask an administrator to grant admin consent/);
         expect(text).not.toContain(accessToken);
       } finally {
-        emulator.refuseOnBehalfOf(undefined);
+        emulator.allowOnBehalfOf();
       }
     });
   });

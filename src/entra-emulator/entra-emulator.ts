@@ -217,9 +217,14 @@ export class EntraEmulator {
     this.buildProvider();
   }
 
-  /** Makes every On-Behalf-Of request fail with this Entra error (default AADSTS65001); `undefined` restores it. */
-  refuseOnBehalfOf(refusal: OboRefusal | undefined = CONSENT_REQUIRED): void {
+  /** Makes every On-Behalf-Of request fail with this Entra error (default AADSTS65001: no consent). */
+  refuseOnBehalfOf(refusal: OboRefusal = CONSENT_REQUIRED): void {
     this.obo.refusal = refusal;
+  }
+
+  /** Undoes refuseOnBehalfOf. */
+  allowOnBehalfOf(): void {
+    this.obo.refusal = undefined;
   }
 
   /** Successful On-Behalf-Of exchanges since start or the last reset. */
