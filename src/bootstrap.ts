@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { LimitedExpressAdapter } from './http-server-limits';
 import { bodyParseErrorHandler } from './shared/oauth-errors/body-parse-error.handler';
 
 /** Request body limit: OAuth forms and MCP JSON-RPC messages are small. */
@@ -16,7 +17,7 @@ const BODY_LIMIT = '256kb';
  * the e2e suite, so tests run exactly what production runs.
  */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), new LimitedExpressAdapter(config.http), {
     bufferLogs: true,
     bodyParser: false,
     // A module that cannot start (store unreachable, DATA_DIR not writable) rejects here, so
