@@ -135,7 +135,7 @@ describe('npm run client (the console MCP client)', () => {
       try {
         tmux.start(`XDG_CONFIG_HOME=${home} node -r ts-node/register/transpile-only ${CLIENT} --server ${server.url} --no-browser; echo "EXIT=$?"; sleep 60`);
         await tmux.waitFor(/mcp>$/); // the prompt, last on the screen
-        expect(tmux.screen()).toMatch(/Signed in to http:\/\/localhost:\d+: 3 tools/);
+        expect(tmux.screen()).toMatch(/Signed in to http:\/\/localhost:\d+: 4 tools/);
 
         tmux.type('tools');
         await tmux.waitFor(/arguments: none[\s\S]*mcp>$/);
