@@ -55,9 +55,10 @@ describe('npm run client (the console MCP client)', () => {
   }
 
   describe.each([
-    ['http', 'Streamable HTTP at /mcp'],
-    ['sse', 'HTTP+SSE at /sse'],
-  ])('over --transport %s (%s)', (transport) => {
+    ['Streamable HTTP at /mcp, MCP 2026-07-28 by default', ['--transport', 'http'], '2026-07-28'],
+    ['Streamable HTTP at /mcp with --protocol 2025-11-25', ['--transport', 'http', '--protocol', '2025-11-25'], '2025-11-25'],
+    ['HTTP+SSE at /sse', ['--transport', 'sse'], '2025-11-25'],
+  ])('over %s', (_label, transportArgs, revision) => {
     let home: string;
     const browser = new CookieJarClient();
 
@@ -66,22 +67,24 @@ describe('npm run client (the console MCP client)', () => {
     });
 
     it('shows the 401 challenge and the metadata, signs in through consent and the emulator, and prints Adele Vance', async () => {
-      const run = await runWithBrowser(home, ['--server', server.url, '--transport', transport, '--call', 'get_user_name'], browser);
+      const run = await runWithBrowser(home, ['--server', server.url, ...transportArgs, '--call', 'get_user_name'], browser);
 
       expect(run.stderr).toContain('HTTP 401');
       expect(run.stderr).toMatch(/WWW-Authenticate: +Bearer .*resource_metadata="[^"]+\/\.well-known\/oauth-protected-resource"/);
       expect(run.stderr).toMatch(/authorization servers: +http:\/\/localhost:\d+/);
       expect(run.stderr).toMatch(/Registered as client \S+ \(dynamic client registration, RFC 7591\)/);
       expect(run.stderr).toContain('Signed in.');
+      expect(run.stderr).toContain(`MCP protocol revision ${revision}.`);
       expect(run.stdout).toBe('Adele Vance\n');
       expect(run.code).toBe(0);
     });
 
     it('reuses the stored tokens on the next run, without a browser', async () => {
-      const client = runClient(home, ['--server', server.url, '--transport', transport, '--call', 'get_user_name']);
+      const client = runClient(home, ['--server', server.url, ...transportArgs, '--call', 'get_user_name']);
       const code = await client.exited;
 
       expect(client.stderr()).not.toContain('/authorize?');
+      expect(client.stderr()).toContain(`MCP protocol revision ${revision}.`);
       expect(client.stdout()).toBe('Adele Vance\n');
       expect(code).toBe(0);
     });

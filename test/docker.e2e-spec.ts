@@ -5,9 +5,10 @@
  * environment), with `.env` made from `.env.example` plus the README's values, and the files
  * the image would hold are started with exactly that environment.
  *
- * Substituted, because they are network addresses of a container world this test has not:
- * ports (free ports instead of 8000/8001), Redis (the test's Redis with a key prefix of its
- * own instead of redis:6379) and the `/data` volume (a temporary folder). Nothing else.
+ * Substituted, because the container world provides them and this test has none: ports (free
+ * ports instead of 8000/8001/443), Redis (the test's Redis with a key prefix of its own instead
+ * of redis:6379), docker's DNS answer for `mcp-server` in the nginx config (the replicas'
+ * addresses), and the `/data` and `/etc/nginx/certs` folders (temporary ones). Nothing else.
  *
  * The production service never contacts Entra while starting (discovery happens at the first
  * sign-in), so its start needs no Entra test double: it keeps the README's tenant and
@@ -94,17 +95,25 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, exp
   }
 }
 
-/** A free TCP port (the shared helpers would load the whole application into this test's process). */
+/** The dev service may still be compiling: its ports are chosen but not bound yet. */
+function devServicePorts(): number[] {
+  return devService ? [devService.port, devService.emulatorPort] : [];
+}
+
+/** A free TCP port, not one the dev service will take (the shared helpers would load the whole application into this test's process). */
 async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
     });
-  });
+    if (!devServicePorts().includes(port)) return port;
+  }
 }
 
 /** Polls `url` until it answers 200; fails at once, with the output, when `proc` exits first. */
@@ -123,7 +132,7 @@ async function waitForOk(url: string, timeoutMs: number, proc?: Started): Promis
 async function freePortPair(): Promise<number> {
   for (;;) {
     const port = await freePort();
-    if (port < 65535 && (await portIsFree(port + 1))) return port;
+    if (port < 65535 && !devServicePorts().includes(port + 1) && (await portIsFree(port + 1))) return port;
   }
 }
 
@@ -267,6 +276,22 @@ describe('docker compose, as README "Docker" describes it', () => {
     if (!devService) return;
     await devService.server.stop();
     for (const dir of [devService.appDir, devService.dataDir]) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("README's docker compose commands name compose files, profiles and services that exist", () => {
+    const commands = [...dockerSection.matchAll(/^docker compose .*$/gm)].map((m) => m[0].split(/\s+/));
+    expect(commands.length).toBeGreaterThanOrEqual(3);
+    for (const words of commands) {
+      const file = words.includes('-f') ? words[words.indexOf('-f') + 1] : 'docker-compose.yml';
+      expect(existsSync(join(ROOT, file))).toBe(true);
+      const services = readComposeFile(join(ROOT, file)).services;
+      if (words.includes('--profile')) {
+        const profile = words[words.indexOf('--profile') + 1];
+        expect(Object.values(services).some((service) => service.profiles?.includes(profile))).toBe(true);
+      }
+      const last = words.at(-1)!;
+      if (!last.startsWith('-') && last !== 'up') expect(Object.keys(services)).toContain(last);
+    }
   });
 
   describe('the image (Dockerfile)', () => {

@@ -77,6 +77,7 @@ describe('Health probes', () => {
         });
         expect(Date.now() - started).toBeLessThan(2500);
         expect(res.status).toBe(503);
+        expect(res.headers.get('retry-after')).toBe('5');
         const text = await res.text();
         expect(JSON.parse(text)).toMatchObject({ error: 'temporarily_unavailable' });
         expect(text).not.toContain(SECRET);

@@ -5,9 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { ConfigService } from '@nestjs/config';
 import { AppConfigService } from '../config/app-config.module';
 import { prettyTransport } from './pretty-transport';
-import { redactBody, redactUrl } from './redact';
-
-type LoggedRequest = IncomingMessage & { id?: string; body?: unknown; originalUrl?: string };
+import { httpLogSerializers } from './http-log.serializers';
 
 /**
  * Structured logging (pino) with a request id on every line. Secrets never reach
@@ -20,6 +18,8 @@ type LoggedRequest = IncomingMessage & { id?: string; body?: unknown; originalUr
       inject: [ConfigService],
       useFactory: (config: AppConfigService) => {
         const level = config.get('app.logLevel', { infer: true });
+        // Headers and bodies only at debug and trace (httpLogSerializers).
+        const verbose = level === 'debug' || level === 'trace';
         return {
           pinoHttp: {
             level,
@@ -39,20 +39,7 @@ type LoggedRequest = IncomingMessage & { id?: string; body?: unknown; originalUr
               ],
               censor: '[REDACTED]',
             },
-            serializers: {
-              req: (req: LoggedRequest & { raw?: LoggedRequest; url?: string; headers?: Record<string, unknown> }) => ({
-                id: req.id,
-                method: req.method,
-                url: redactUrl(req.url ?? ''),
-                headers: req.headers,
-                ...(req.raw?.body && level === 'debug' ? { body: redactBody(req.raw.body) } : {}),
-              }),
-              // Redirects carry secrets in their Location: our authorization code to the client, the state to Entra.
-              res: (res: { statusCode?: number; headers?: Record<string, unknown> }) => ({
-                statusCode: res.statusCode,
-                headers: typeof res.headers?.location === 'string' ? { ...res.headers, location: redactUrl(res.headers.location) } : res.headers,
-              }),
-            },
+            serializers: httpLogSerializers(verbose),
             customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
               err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
             autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },

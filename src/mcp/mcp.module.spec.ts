@@ -346,7 +346,7 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
   describe.each(TRANSPORTS)('over %s', (transport) => {
     it('negotiates its protocol revision and lists the tools with their input schemas', async () => {
       const { client, protocolVersion, close } = await connectClient(url, transport, 'adele-token');
-      expect(protocolVersion).toBe({ 'streamable-http-2026': '2026-07-28', 'streamable-http': '2025-11-25', sse: '2024-11-05' }[transport]);
+      expect(protocolVersion).toBe({ 'streamable-http-2026': '2026-07-28', 'streamable-http': '2025-11-25', sse: '2025-11-25' }[transport]);
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual(['get_user_name', 'get_user_profile', 'probe_fail', 'probe_user_after_delay', 'whoami']);
       expect(tools.find((t) => t.name === 'probe_user_after_delay')?.inputSchema).toMatchObject({
