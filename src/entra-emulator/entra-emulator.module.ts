@@ -20,6 +20,7 @@ export function createEmbeddedEmulator(config: AppConfig, store: Store): EntraEm
     redirectUris: [config.entra.redirectUri],
     // The server's store: the emulator's key, sessions and refresh tokens survive a restart.
     store,
+    appName: config.serverName,
     logger: new Logger(EntraEmulator.name),
   });
 }

@@ -3,11 +3,13 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
+import { AppConfig } from '../config/app-config';
 import { UserContext } from '../oauth/user-context';
 import { ToolCallService } from './tool-call.service';
 import { ToolRegistry } from './tool-registry';
 
-export const SERVER_INFO = { name: 'mcp-entra-server', version: '0.1.0' } as const;
+/** `serverInfo`: `name` is SERVER_NAME (what clients such as MCP Inspector show). */
+export const SERVER_VERSION = '0.1.0';
 
 const INSTRUCTIONS =
   'Tools that act as the signed-in Microsoft Entra ID user: get_user_name and get_user_profile read Microsoft Graph /me; whoami shows the identity this server sees.';
@@ -39,10 +41,11 @@ export class McpServerFactory {
   constructor(
     private readonly registry: ToolRegistry,
     private readonly toolCalls: ToolCallService,
+    private readonly config: AppConfig,
   ) {}
 
   create(): Server {
-    const server = new Server(SERVER_INFO, {
+    const server = new Server({ name: this.config.serverName, version: SERVER_VERSION }, {
       capabilities: { tools: { listChanged: false } },
       instructions: INSTRUCTIONS,
       jsonSchemaValidator: this.validator,

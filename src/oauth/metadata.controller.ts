@@ -23,7 +23,8 @@ export class MetadataController {
       authorization_servers: [this.config.serverOrigin],
       scopes_supported: SUPPORTED_SCOPES,
       bearer_methods_supported: ['header'],
-      resource_name: 'MCP server (Microsoft Entra ID sign-in)',
+      // RFC 9728 §2: human-readable name of the protected resource.
+      resource_name: this.config.serverName,
     };
   }
 
