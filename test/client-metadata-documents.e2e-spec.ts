@@ -18,13 +18,16 @@ import { AccessTokenVerifier, InvalidTokenError } from '../src/oauth/access-toke
 import { itWithChromium, launchBrowser } from './support/browser';
 import { CookieJarClient } from './support/cookie-jar';
 import { selfSignedCertificate, startDocumentServer, DocumentServer, Certificate } from './support/document-server';
+import { INSPECTOR_LAUNCHER, NODE22, requireInspector } from './support/inspector';
 import {
   authorizeUrl,
   authorizeWithBrowser,
   CapturingOAuthProvider,
   GENEROUS_RATE_LIMITS,
   loopbackRedirectUri,
+  newPkce,
   obtainTokens,
+  redeemCode,
   refreshTokens,
   RegisteredTestClient,
   revokeToken,
@@ -181,6 +184,17 @@ describe('Client ID Metadata Documents: MCP clients identified by an https URL, 
         error_description: 'The application no longer lists the redirect URI this authorization was made for; the authorization has been revoked, please sign in again.',
       });
       await expect(verifier.verify(pair.access_token)).rejects.toBeInstanceOf(InvalidTokenError);
+    });
+
+    it('does not redeem a code once the document has dropped the redirect URI it was issued for', async () => {
+      const { client, path, document } = publish({}, { 'cache-control': 'no-store' });
+      const pkce = newPkce();
+      const flow = await authorizeWithBrowser(server, authorizeUrl(server, { client, pkce }));
+      expect(flow.code).toBeDefined();
+      docs.serveJson(path, { ...document, redirect_uris: ['https://client.example.com/cb'] }, { 'cache-control': 'no-store' });
+      const response = await redeemCode(server, client, flow.code!, pkce);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: 'invalid_grant' });
     });
 
     it('answers invalid_client (401, JSON, with the reason) at the token endpoint when the document cannot be used', async () => {
@@ -357,10 +371,6 @@ describe('Client ID Metadata Documents: MCP clients identified by an https URL, 
   });
 });
 
-/** MCP Inspector 2.12 (a pinned devDependency) run with the pinned Node 22 it needs. */
-const INSPECTOR_CLI = join(__dirname, '..', 'node_modules', '@modelcontextprotocol', 'inspector', 'clients', 'launcher', 'build', 'index.js');
-const NODE_22 = join(__dirname, '..', 'node_modules', 'node', 'bin', 'node');
-
 describe('real MCP clients sign in with a document served over https (self-signed certificate trusted by the server)', () => {
   jest.setTimeout(120_000);
   let certificate: Certificate | null;
@@ -414,7 +424,7 @@ describe('real MCP clients sign in with a document served over https (self-signe
   });
 
   it('MCP Inspector 2.12 CLI (--client-metadata-url): signs in without registering and calls get_user_name', async () => {
-    if (!spawned) return;
+    if (!spawned || !requireInspector()) return;
     const home = mkdtempSync(join(tmpdir(), 'inspector-home-'));
     const callbackUrl = `http://127.0.0.1:${await freePort()}/oauth/callback`;
     const documentUrl = docs.url('/inspector/client-metadata.json');
@@ -426,8 +436,8 @@ describe('real MCP clients sign in with a document served over https (self-signe
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
     });
-    const args = [INSPECTOR_CLI, '--cli', `${spawned.url}/mcp`, '--transport', 'http', '--client-metadata-url', documentUrl, '--callback-url', callbackUrl];
-    const child = spawn(NODE_22, [...args, '--method', 'tools/call', '--tool-name', 'get_user_name', '--format', 'json'], {
+    const args = [INSPECTOR_LAUNCHER, '--cli', `${spawned.url}/mcp`, '--transport', 'http', '--client-metadata-url', documentUrl, '--callback-url', callbackUrl];
+    const child = spawn(NODE22, [...args, '--method', 'tools/call', '--tool-name', 'get_user_name', '--format', 'json'], {
       env: {
         PATH: process.env.PATH ?? '',
         HOME: home,

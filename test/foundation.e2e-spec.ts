@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
-import { parse } from 'yaml';
 import { EnvDto } from '../src/config/env.dto';
 import { spawnServer, spawnTs, waitForOutput } from './support/spawn-server';
 
@@ -83,28 +82,5 @@ describe('Configuration reference', () => {
       const index = lines.findIndex((l) => l.startsWith(`${name}=`));
       expect(lines.slice(0, index).reverse().find((l) => l.trim() !== '' && !/^[A-Z_]+=/.test(l))).toMatch(/^#/);
     }
-  });
-});
-
-describe('docker compose', () => {
-  const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'));
-
-  it('runs the service with Redis for shared state, on port 8000, with a named volume for DATA_DIR', () => {
-    const service = compose.services['mcp-server'];
-    expect(service.environment.REDIS_URL).toBe('redis://redis:6379');
-    expect(service.environment.DATA_DIR).toBe('/data');
-    expect(service.ports).toContain('8000:8000');
-    expect(service.env_file[0].path).toBe('.env');
-    expect(service.volumes).toContain('mcp-data:/data');
-    expect(Object.keys(compose.volumes)).toContain('mcp-data');
-    expect(compose.services.redis.image).toMatch(/^redis:/);
-  });
-
-  it('has a dev profile that runs the server with its embedded Entra emulator, both ports published', () => {
-    const dev = compose.services['mcp-server-dev'];
-    expect(dev.profiles).toEqual(['dev']);
-    expect(dev.build.target).toBe('build');
-    expect(dev.ports).toEqual(expect.arrayContaining(['8000:8000', '8001:8001']));
-    expect(dev.environment.NODE_ENV).toBe('development');
   });
 });

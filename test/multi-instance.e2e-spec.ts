@@ -2,9 +2,11 @@
  * Running several instances (README): two instances of the server share one Redis
  * (REDIS_URL), one signing key and one public URL, behind a round-robin load balancer,
  * with one standalone Entra emulator upstream. Any instance serves any OAuth request
- * and honours the tokens, revocations, rotations and rate-limit counters of the other;
- * MCP sessions live in the memory of the instance that opened them, which is why the
- * load balancer must route them with sticky sessions.
+ * and honours the tokens, revocations, rotations and rate-limit counters of the other.
+ * An HTTP+SSE stream is held by the instance that accepted `GET /sse`; its `POST /messages`
+ * may land on any instance, which hands the message to the holder over Redis pub/sub, so
+ * SSE needs no sticky routing. Streamable HTTP sessions (`/mcp` with `Mcp-Session-Id`)
+ * live in the memory of the instance that opened them and are routed with sticky sessions.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
@@ -16,6 +18,7 @@ import { redisAnswersSync } from '../src/store/testing/redis-probe';
 import { TestLoadBalancer } from './support/load-balancer';
 import { clientAuth, GENEROUS_RATE_LIMITS, obtainTokens, ObtainedTokens, postForm, RegisteredTestClient, TokenSet } from './support/oauth-flow';
 import { requireOrSkip } from './support/requirements';
+import { spawnServer } from './support/spawn-server';
 import { startTestServer, TestServer } from './support/test-app';
 
 jest.setTimeout(60_000);
@@ -31,11 +34,11 @@ const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { prot
 const getUserName = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_user_name', arguments: {} } };
 
 type InstanceName = 'A' | 'B';
-const pin = (name: InstanceName) => TestLoadBalancer.pinTo(name);
+const pin = (name: InstanceName | 'C') => TestLoadBalancer.pinTo(name);
 const other = (name: InstanceName): InstanceName => (name === 'A' ? 'B' : 'A');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describeWithRedis('Running several instances behind a load balancer (shared Redis, sticky MCP sessions)', () => {
+describeWithRedis('Running several instances behind a load balancer (shared Redis)', () => {
   let lb: TestLoadBalancer;
   let emulator: EntraEmulator;
   let instances: TestServer[] = [];
@@ -43,6 +46,8 @@ describeWithRedis('Running several instances behind a load balancer (shared Redi
   let site: { url: string };
   let client: RegisteredTestClient;
   let browser: ObtainedTokens['jar'];
+  /** The environment every instance gets (set once the load balancer and the emulator run). */
+  let shared: Record<string, string>;
   const openClients = new Set<Client>();
 
   /** An MCP SDK client over Streamable HTTP whose every request the load balancer sends to `instance`. */
@@ -83,7 +88,7 @@ describeWithRedis('Running several instances behind a load balancer (shared Redi
     site = { url: lb.origin };
     emulator = new EntraEmulator({ port: 0, redirectUris: [`${lb.origin}/auth/callback`] });
     await emulator.start();
-    const shared = {
+    shared = {
       ...GENEROUS_RATE_LIMITS,
       RATE_LIMIT_REGISTER_PER_MINUTE: String(REGISTRATIONS_PER_MINUTE),
       SERVER_URL: lb.origin,
@@ -297,6 +302,74 @@ describeWithRedis('Running several instances behind a load balancer (shared Redi
     });
   });
 
+  describe('HTTP+SSE needs no sticky sessions: a stream lives on one instance, its messages may reach any', () => {
+    it('an SSE session whose POSTs alternate between the instances gets every answer on its stream', async () => {
+      const tokens = await signIn();
+      lb.startRoundAt('A');
+      lb.clearLog();
+
+      const connected = await connectClient(site.url, 'sse', tokens.accessToken);
+      try {
+        for (let i = 0; i < 4; i++) expect(firstText(await connected.client.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
+      } finally {
+        await connected.close();
+      }
+
+      const [stream, ...posts] = lb.log;
+      expect([stream!.method, stream!.path, stream!.backend, stream!.status]).toEqual(['GET', '/sse', 'A', 200]);
+      // initialize, notifications/initialized, then the four calls: round-robin, every other one on B.
+      expect(posts.map((r) => [r.method, r.path, r.by, r.status])).toEqual(Array(6).fill(['POST', '/messages', 'round-robin', 202]));
+      expect(posts.map((r) => r.backend)).toEqual(['B', 'A', 'B', 'A', 'B', 'A']);
+    });
+
+    it('killing the instance that holds a stream: the next POST is a prompt 404, and the client reconnects with the same token', async () => {
+      const tokens = await signIn();
+      // A third instance in its own process, so that it can die as a crashed process does (SIGKILL: no goodbye to Redis).
+      const doomed = await spawnServer({ ...shared, LOG_LEVEL: 'warn' });
+      const doomedPort = Number(new URL(doomed.url).port);
+      const survivors = [
+        { name: 'A', port: instances[0]!.config.port },
+        { name: 'B', port: instances[1]!.config.port },
+      ];
+      lb.setBackends([...survivors, { name: 'C', port: doomedPort }]);
+      const stream = await openRawSse(`${site.url}/sse`, { authorization: `Bearer ${tokens.accessToken}`, ...pin('C') });
+      try {
+        const post = (instance: InstanceName, message: unknown) =>
+          fetch(`${site.url}/messages?sessionId=${stream.sessionId}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.accessToken}`, ...pin(instance) },
+            body: JSON.stringify(message),
+          });
+        // Alive, C holds the session and answers on its stream what arrives through A.
+        expect((await post('A', initialize)).status).toBe(202);
+        expect(await stream.answerTo(1)).toMatchObject({ jsonrpc: '2.0', id: 1, result: { serverInfo: { name: 'mcp-entra-server' } } });
+
+        doomed.server.child.kill('SIGKILL');
+        await doomed.server.exited;
+        lb.setBackends(survivors);
+
+        const started = Date.now();
+        const orphaned = await post('B', getUserName);
+        expect(Date.now() - started).toBeLessThan(1_500);
+        expect(orphaned.status).toBe(404);
+        expect(await orphaned.json()).toEqual({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+        expect((await post('A', getUserName)).status).toBe(404);
+      } finally {
+        stream.abort();
+        await doomed.server.stop();
+        lb.setBackends(survivors);
+      }
+
+      // The client opens a new stream with the token it holds: no new sign-in.
+      const reconnected = await connectClient(site.url, 'sse', tokens.accessToken);
+      try {
+        expect(firstText(await reconnected.client.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
+      } finally {
+        await reconnected.close();
+      }
+    }, 120_000);
+  });
+
   describe('MCP sessions are per instance: the load balancer must be sticky', () => {
     it('a session opened on A is unknown (404) on B, while A keeps serving it', async () => {
       const tokens = await signIn();
@@ -345,6 +418,44 @@ describeWithRedis('Running several instances behind a load balancer (shared Redi
     });
   });
 });
+
+interface RawSse {
+  sessionId: string;
+  /** The JSON-RPC message on the stream answering request `id` (waits for it, up to 10 s). */
+  answerTo(id: number): Promise<unknown>;
+  abort(): void;
+}
+
+/** `GET /sse` read with plain fetch, so nothing reconnects behind the test's back (EventSource would). */
+async function openRawSse(url: string, headers: Record<string, string>): Promise<RawSse> {
+  const controller = new AbortController();
+  const response = await fetch(url, { headers: { ...headers, accept: 'text/event-stream' }, signal: controller.signal });
+  if (response.status !== 200 || !response.body) throw new Error(`GET /sse answered ${response.status}`);
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  const read = async (until: () => boolean, timeoutMs = 10_000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (!until()) {
+      if (Date.now() > deadline) throw new Error('the SSE stream did not deliver in time');
+      const { value, done } = await reader.read();
+      if (done) throw new Error('the SSE stream ended');
+      text += decoder.decode(value, { stream: true });
+    }
+  };
+  await read(() => /event: endpoint\ndata: [^\n]*\n/.test(text));
+  const sessionId = /sessionId=([^&\s]+)/.exec(text)?.[1] ?? '';
+  const messages = () =>
+    [...text.matchAll(/event: message\ndata: ([^\n]*)\n/g)].map((m) => JSON.parse(m[1]!) as { id?: unknown });
+  return {
+    sessionId,
+    async answerTo(id: number) {
+      await read(() => messages().some((m) => m.id === id));
+      return messages().find((m) => m.id === id);
+    },
+    abort: () => controller.abort(),
+  };
+}
 
 /** The Mcp-Session-Id an SDK client's Streamable HTTP transport holds. */
 function findSessionId(mcp: Client): string {

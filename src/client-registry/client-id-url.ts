@@ -12,6 +12,20 @@ export function isMetadataDocumentClientId(clientId: string): boolean {
 }
 
 /**
+ * The host (with its port, if any) serving the metadata document a client id names, or undefined
+ * for a registered client. Pure: pages that list many clients (grants, audit) show it without
+ * fetching any document.
+ */
+export function metadataDocumentHost(clientId: string): string | undefined {
+  if (!isMetadataDocumentClientId(clientId)) return undefined;
+  try {
+    return new URL(clientId).host;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * draft-ietf-oauth-client-id-metadata-document §3 (client identifier): an `https` URL with a
  * path, no fragment, no user credentials, no `.` or `..` path segments. `http` is allowed only
  * on a loopback host and only when `allowLoopback` (CIMD_ALLOW_LOOPBACK, never in production).

@@ -1,4 +1,4 @@
-import { clientIdUrlProblem, isMetadataDocumentClientId } from './client-id-url';
+import { clientIdUrlProblem, isMetadataDocumentClientId, metadataDocumentHost } from './client-id-url';
 import { validateMetadataDocument } from './metadata-document.validator';
 
 const URL_ID = 'https://client.example.com/oauth/client-metadata.json';
@@ -98,6 +98,13 @@ describe('client_id URLs (draft-ietf-oauth-client-id-metadata-document §3)', ()
     expect(isMetadataDocumentClientId(URL_ID)).toBe(true);
     expect(isMetadataDocumentClientId('http://localhost:3000/client.json')).toBe(true);
     expect(isMetadataDocumentClientId('0f8fad5b-d9cb-469f-a165-70867728950e')).toBe(false);
+  });
+
+  it('names the document host of a client id without fetching anything (for pages listing grants)', () => {
+    expect(metadataDocumentHost(URL_ID)).toBe('client.example.com');
+    expect(metadataDocumentHost('https://Client.Example.com:8443/c.json')).toBe('client.example.com:8443');
+    expect(metadataDocumentHost('0f8fad5b-d9cb-469f-a165-70867728950e')).toBeUndefined();
+    expect(metadataDocumentHost('https://')).toBeUndefined();
   });
 
   it.each([URL_ID, 'https://client.example.com:8443/c', 'https://client.example.com/c?v=1', 'https://[2001:4860::1]/client.json'])('accepts %s', (url) => {

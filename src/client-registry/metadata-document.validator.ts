@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { metadataDocumentHost } from './client-id-url';
 import { clientNameSchema, httpsUrl, MAX_REDIRECT_URIS } from './client-metadata.schema';
 import { redirectUriProblem } from './redirect-uri.policy';
 import { GRANT_TYPES, GrantType, RegisteredClient } from './registered-client';
@@ -87,7 +88,7 @@ export function validateMetadataDocument(clientId: string, json: unknown, now = 
       software_id: doc.software_id,
       software_version: doc.software_version,
       last_used_at: now,
-      metadata_document_host: new URL(clientId).host,
+      metadata_document_host: metadataDocumentHost(clientId),
     },
   };
 }

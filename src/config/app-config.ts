@@ -56,6 +56,8 @@ export class AppConfig {
   refreshGraceSeconds!: number;
   clientRegistrationTtlDays!: number;
   mcpSessionIdleSeconds!: number;
+  /** Open MCP sessions one grant may hold on one instance; a new one beyond it is refused (429). */
+  mcpMaxSessionsPerGrant!: number;
   /**
    * Development and tests only (refused in production): client metadata documents may be served
    * from a loopback host (`localhost`, `127.0.0.1`, `[::1]`), over http or https.

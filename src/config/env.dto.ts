@@ -101,6 +101,9 @@ export class EnvDto {
   @IsOptional() @IntegerIn(10, 86400, 'must be a whole number of seconds', '1800')
   MCP_SESSION_IDLE_SECONDS?: string;
 
+  @IsOptional() @IntegerIn(1, 10000, 'must be a whole number of sessions', '20')
+  MCP_MAX_SESSIONS_PER_GRANT?: string;
+
   @IsOptional() @IsIn(['true', 'false'], { message: explain('must be true or false', 'false') })
   CIMD_ALLOW_LOOPBACK?: string;
 

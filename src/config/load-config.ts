@@ -144,6 +144,7 @@ export function loadConfig(rawEnv: Environment): AppConfig {
     refreshGraceSeconds: num(dto.REFRESH_GRACE_SECONDS, 30),
     clientRegistrationTtlDays: num(dto.CLIENT_REGISTRATION_TTL_DAYS, 90),
     mcpSessionIdleSeconds: num(dto.MCP_SESSION_IDLE_SECONDS, 1800),
+    mcpMaxSessionsPerGrant: num(dto.MCP_MAX_SESSIONS_PER_GRANT, 20),
     cimdAllowLoopback: dto.CIMD_ALLOW_LOOPBACK === 'true',
     rateLimits: {
       register: perMinute(num(dto.RATE_LIMIT_REGISTER_PER_MINUTE, 20)),

@@ -4,6 +4,7 @@ import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { ConfigService } from '@nestjs/config';
 import { AppConfigService } from '../config/app-config.module';
+import { prettyTransport } from './pretty-transport';
 import { redactBody, redactUrl } from './redact';
 
 type LoggedRequest = IncomingMessage & { id?: string; body?: unknown; originalUrl?: string };
@@ -19,11 +20,10 @@ type LoggedRequest = IncomingMessage & { id?: string; body?: unknown; originalUr
       inject: [ConfigService],
       useFactory: (config: AppConfigService) => {
         const level = config.get('app.logLevel', { infer: true });
-        const pretty = config.get('app.nodeEnv', { infer: true }) === 'development';
         return {
           pinoHttp: {
             level,
-            transport: pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+            transport: prettyTransport(config.get('app.nodeEnv', { infer: true })),
             genReqId: (req: IncomingMessage, res: ServerResponse) => {
               const incoming = req.headers['x-request-id'];
               const id = typeof incoming === 'string' && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();

@@ -71,6 +71,23 @@ export function sessionNotFoundError(): McpHttpError {
   return new McpHttpError(HttpStatus.NOT_FOUND, jsonRpcError(-32001, 'Session not found'));
 }
 
+/** A grant already holds MCP_MAX_SESSIONS_PER_GRANT open sessions on this instance (see McpSessionRegistry.assertRoomFor). */
+export function tooManySessionsError(limit: number): McpHttpError {
+  return new McpHttpError(
+    HttpStatus.TOO_MANY_REQUESTS,
+    jsonRpcError(-32000, `Too many open MCP sessions for this sign-in (the limit is ${limit}): close one before opening another.`),
+  );
+}
+
+/** The instance holding an SSE session's stream is reachable but did not take a message in time. */
+export function relayTimeoutError(): McpHttpError {
+  return new McpHttpError(
+    HttpStatus.SERVICE_UNAVAILABLE,
+    jsonRpcError(-32000, 'The server holding this session did not answer in time; retry, or reconnect if it keeps failing.'),
+    { 'Retry-After': '1' },
+  );
+}
+
 export function badRequestError(message: string): McpHttpError {
   return new McpHttpError(HttpStatus.BAD_REQUEST, jsonRpcError(-32000, message));
 }

@@ -3,6 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { GrantLiveness } from '../oauth/grant-liveness';
 import { StoreUnavailableError } from '../store/store.port';
 import { UserContext } from '../oauth/user-context';
+import { McpHttpError } from './mcp-http.errors';
 import { McpSession, McpSessionRegistry } from './mcp-session.registry';
 
 const user = (grantId: string, oid = `oid-${grantId}`): UserContext => ({
@@ -46,7 +47,8 @@ class FakeGrantLiveness extends GrantLiveness {
   }
 }
 
-const OPTIONS = { keepAliveMs: 25_000, maxSessionsPerGrant: 2, grantCheckMs: 20_000 };
+const OPTIONS = { keepAliveMs: 25_000, grantCheckMs: 20_000, sseOwnershipTtlMs: 30_000, sseDeliveryTimeoutMs: 3_000 };
+const CONFIG = { mcpSessionIdleSeconds: 60, mcpMaxSessionsPerGrant: 2 } as AppConfig;
 
 describe('McpSessionRegistry', () => {
   let registry: McpSessionRegistry;
@@ -55,7 +57,7 @@ describe('McpSessionRegistry', () => {
   beforeAll(() => Logger.overrideLogger(false));
   beforeEach(() => {
     grants = new FakeGrantLiveness();
-    registry = new McpSessionRegistry({ mcpSessionIdleSeconds: 60 } as AppConfig, OPTIONS, grants);
+    registry = new McpSessionRegistry(CONFIG, OPTIONS, grants);
   });
   afterEach(() => registry.onModuleDestroy());
 
@@ -84,15 +86,37 @@ describe('McpSessionRegistry', () => {
     expect(registry.size).toBe(2);
   });
 
-  it('closes the least recently used sessions of a grant beyond the limit, never those of other grants', () => {
-    const now = Date.now();
-    const a = session(registry, 'a', 'g1', now - 3_000);
-    const b = session(registry, 'b', 'g1', now - 2_000);
-    const other = session(registry, 'other', 'g2', now - 10_000);
-    [a, b, other].forEach((s) => registry.add(s));
-    const c = session(registry, 'c', 'g1', now);
-    registry.add(c);
-    expect([a.closed, b.closed, c.closed, other.closed]).toEqual([true, false, false, false]);
+  it('refuses a new session (429, a readable JSON-RPC error) once a grant holds MCP_MAX_SESSIONS_PER_GRANT, and evicts none', () => {
+    const a = session(registry, 'a', 'g1');
+    const b = session(registry, 'b', 'g1');
+    [a, b].forEach((s) => registry.add(s));
+
+    let refusal: unknown;
+    try {
+      registry.assertRoomFor(user('g1'));
+    } catch (error) {
+      refusal = error;
+    }
+
+    expect(refusal).toBeInstanceOf(McpHttpError);
+    expect((refusal as McpHttpError).getStatus()).toBe(429);
+    expect((refusal as McpHttpError).getResponse()).toEqual({
+      jsonrpc: '2.0',
+      error: { code: -32000, message: 'Too many open MCP sessions for this sign-in (the limit is 2): close one before opening another.' },
+      id: null,
+    });
+    expect([a.closed, b.closed]).toEqual([false, false]);
+    expect(registry.find('a', user('g1'), 'streamable-http')).toBe(a);
+  });
+
+  it('counts each grant on its own, and a closed session frees its place', async () => {
+    ['a', 'b'].forEach((id) => registry.add(session(registry, id, 'g1')));
+    expect(() => registry.assertRoomFor(user('g2'))).not.toThrow();
+    expect(() => registry.assertRoomFor(user('g1'))).toThrow(McpHttpError);
+
+    await registry.peek('a')!.server.close();
+
+    expect(() => registry.assertRoomFor(user('g1'))).not.toThrow();
   });
 
   it('closes the sessions of a revoked or expired grant, checking each grant once, and keeps the others', async () => {
@@ -131,7 +155,7 @@ describe('McpSessionRegistry', () => {
   it('checks grants on its own timer, every grantCheckMs', async () => {
     jest.useFakeTimers();
     try {
-      const timed = new McpSessionRegistry({ mcpSessionIdleSeconds: 1800 } as AppConfig, { ...OPTIONS, grantCheckMs: 5_000 }, grants);
+      const timed = new McpSessionRegistry({ ...CONFIG, mcpSessionIdleSeconds: 1800 }, { ...OPTIONS, grantCheckMs: 5_000 }, grants);
       const s = session(timed, 's', 'g1');
       timed.add(s);
       grants.ended.add('g1');

@@ -5,6 +5,7 @@ import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/se
 import { AppConfig } from '../config/app-config';
 import { GrantLiveness } from '../oauth/grant-liveness';
 import { UserContext } from '../oauth/user-context';
+import { tooManySessionsError } from './mcp-http.errors';
 import { MCP_OPTIONS, McpOptions } from './mcp.options';
 
 interface SessionBase {
@@ -24,9 +25,9 @@ export type McpSessionKind = McpSession['kind'];
 const GRANT_CHECK_BATCH = 32;
 
 /**
- * The open MCP sessions of this process, both transports. Sessions live in memory:
- * behind a load balancer, SSE and Streamable HTTP sessions need sticky routing
- * (tokens and grants are shared through the store, sessions are not).
+ * The open MCP sessions of this process, both transports. A session lives in the memory of
+ * the instance that opened it; SSE messages reach it from other instances through
+ * SseSessionRelay (tokens and grants are shared through the store).
  *
  * One periodic sweep closes idle sessions (no request for MCP_SESSION_IDLE_SECONDS) and
  * sessions whose grant has ended (revoked or expired, on any instance: the grant lives in the
@@ -39,6 +40,7 @@ export class McpSessionRegistry implements OnModuleDestroy {
   private readonly logger = new Logger(McpSessionRegistry.name);
   private readonly sessions = new Map<string, McpSession>();
   private readonly idleMs: number;
+  private readonly maxPerGrant: number;
   private readonly sweeper: NodeJS.Timeout;
   private checkingGrants = false;
 
@@ -48,6 +50,7 @@ export class McpSessionRegistry implements OnModuleDestroy {
     private readonly grants: GrantLiveness,
   ) {
     this.idleMs = config.mcpSessionIdleSeconds * 1000;
+    this.maxPerGrant = config.mcpMaxSessionsPerGrant;
     const sweepMs = Math.min(60_000, Math.max(250, this.idleMs / 4), Math.max(50, options.grantCheckMs));
     this.sweeper = setInterval(() => void this.sweep(), sweepMs);
     this.sweeper.unref();
@@ -57,9 +60,26 @@ export class McpSessionRegistry implements OnModuleDestroy {
     return this.sessions.size;
   }
 
+  /**
+   * Refuses a new session for `user`'s grant when it already has MCP_MAX_SESSIONS_PER_GRANT open
+   * here (429). Refusing the newcomer, rather than evicting the least recently used session as
+   * this server once did silently: an evicted client gets 404 on its next request, re-opens as
+   * the spec tells it to, and evicts another, so once more clients than the limit share a token
+   * they push each other out in a loop, and each of them loses work it never hears about. A
+   * refusal is said once, to the one client that asked for too much, with a reason it can show,
+   * while every open session keeps working; sessions free their place when closed, on idle
+   * expiry or when their grant ends. The count is per instance (each holds its own streams).
+   */
+  assertRoomFor(user: UserContext): void {
+    let open = 0;
+    for (const session of this.sessions.values()) if (session.owner.grantId === user.grantId) open += 1;
+    if (open < this.maxPerGrant) return;
+    this.logger.warn({ msg: 'Refused a new MCP session: the grant has reached MCP_MAX_SESSIONS_PER_GRANT', oid: user.oid, clientId: user.clientId, limit: this.maxPerGrant });
+    throw tooManySessionsError(this.maxPerGrant);
+  }
+
   add(session: McpSession): void {
     this.sessions.set(session.id, session);
-    this.enforceGrantLimit(session.owner.grantId);
   }
 
   /**
@@ -148,12 +168,6 @@ export class McpSessionRegistry implements OnModuleDestroy {
     await this.closeEnded();
   }
 
-  private enforceGrantLimit(grantId: string): void {
-    const own = [...this.sessions.values()].filter((s) => s.owner.grantId === grantId);
-    if (own.length <= this.options.maxSessionsPerGrant) return;
-    own.sort((a, b) => a.lastActivityAt - b.lastActivityAt);
-    for (const session of own.slice(0, own.length - this.options.maxSessionsPerGrant)) this.close(session);
-  }
 
   private close(session: McpSession): Promise<void> {
     this.sessions.delete(session.id);

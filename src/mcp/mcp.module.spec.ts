@@ -3,7 +3,7 @@ import { createServer, IncomingMessage, request as httpRequest, Server, ServerRe
 import { AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CallHandler, ExecutionContext, Injectable, Logger, Module, NestInterceptor, UseInterceptors } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Global, Injectable, Logger, Module, NestInterceptor, UseInterceptors } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { Observable, tap } from 'rxjs';
@@ -17,6 +17,10 @@ import { GrantsModule } from '../oauth/grants.module';
 import { OAuthModule } from '../oauth/oauth.module';
 import { UpstreamTokens } from '../oauth/upstream-tokens';
 import { UserContext } from '../oauth/user-context';
+import { InProcessMessageBus } from '../store/in-process.message-bus';
+import { MemoryStore } from '../store/memory.store';
+import { MessageBus } from '../store/message-bus.port';
+import { Store } from '../store/store.port';
 import { McpTool } from './mcp-tool.decorator';
 import { McpModule } from './mcp.module';
 import { MCP_OPTIONS } from './mcp.options';
@@ -52,6 +56,8 @@ const TOKENS: Record<string, UserContext> = {
   // Grants that end (revoked elsewhere) during a test.
   'ending-streamable-http-token': user('Alex Wilber', 'grant-ending-streamable-http'),
   'ending-sse-token': user('Alex Wilber', 'grant-ending-sse'),
+  // Opens MCP_MAX_SESSIONS_PER_GRANT sessions, then one more.
+  'capped-token': user('Megan Bowen', 'grant-capped'),
 };
 
 class FakeVerifier extends AccessTokenVerifier {
@@ -86,6 +92,17 @@ class FakeGrantLiveness extends GrantLiveness {
   exports: [AccessTokenVerifier, GrantLiveness, UpstreamTokens],
 })
 class FakeOAuthModule {}
+
+/** What StoreModule provides to the whole app, in memory. */
+@Global()
+@Module({
+  providers: [
+    { provide: Store, useValue: new MemoryStore() },
+    { provide: MessageBus, useValue: new InProcessMessageBus() },
+  ],
+  exports: [Store, MessageBus],
+})
+class InMemoryStoreModule {}
 
 /** Counts the tool calls it wraps: proves that ordinary Nest interceptors wrap tools on both transports. */
 @Injectable()
@@ -190,9 +207,9 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
     await graph.start();
     const port = await freePort();
     dataDir = mkdtempSync(join(tmpdir(), 'mcp-spec-'));
-    config = loadConfig({ NODE_ENV: 'test', PORT: String(port), DATA_DIR: dataDir, GRAPH_BASE_URL: graph.url, LOG_LEVEL: 'silent' });
+    config = loadConfig({ NODE_ENV: 'test', PORT: String(port), DATA_DIR: dataDir, GRAPH_BASE_URL: graph.url, LOG_LEVEL: 'silent', MCP_MAX_SESSIONS_PER_GRANT: '3' });
     const moduleRef = await Test.createTestingModule({
-      imports: [AppConfigModule.forConfig(config), McpModule],
+      imports: [AppConfigModule.forConfig(config), InMemoryStoreModule, McpModule],
       providers: [ProbeTools],
     })
       .overrideModule(OAuthModule)
@@ -200,7 +217,7 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
       .overrideModule(GrantsModule)
       .useModule(FakeOAuthModule)
       .overrideProvider(MCP_OPTIONS)
-      .useValue({ keepAliveMs: 50, maxSessionsPerGrant: 3, grantCheckMs: 100 })
+      .useValue({ keepAliveMs: 50, grantCheckMs: 100, sseOwnershipTtlMs: 30_000, sseDeliveryTimeoutMs: 3_000 })
       .compile();
     app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
     app.useBodyParser('json', { limit: '256kb' });
@@ -443,17 +460,37 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
     expect(text).toContain(': keepalive\n\n');
   });
 
-  it('closes the least recently used sessions beyond the per-grant limit', async () => {
-    const clients = [];
-    for (let i = 0; i < 4; i++) clients.push(await connectClient(url, 'streamable-http', 'megan-token'));
-    const oldest = await fetch(`${url}/mcp`, {
-      method: 'POST',
-      headers: { ...JSON_AND_SSE, authorization: 'Bearer megan-token', 'mcp-session-id': clients[0]!.sessionId },
-      body: JSON.stringify(callTool('whoami')),
+  it('refuses a new SSE session beyond MCP_MAX_SESSIONS_PER_GRANT with 429 and a readable JSON error, and keeps the open ones', async () => {
+    const streams = [];
+    for (let i = 0; i < 3; i++) streams.push(await openSessionStream(url, 'sse', 'capped-token'));
+    try {
+      const refused = await fetch(`${url}/sse`, { headers: { authorization: 'Bearer capped-token', accept: 'text/event-stream' } });
+
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await refused.json()).toEqual({
+        jsonrpc: '2.0',
+        error: { code: -32000, message: 'Too many open MCP sessions for this sign-in (the limit is 3): close one before opening another.' },
+        id: null,
+      });
+      for (const stream of streams) {
+        expect(await endsWithin(stream, 50)).toBe('open');
+        const ping = await fetch(`${url}/messages?sessionId=${stream.sessionId}`, {
+          method: 'POST',
+          headers: { ...JSON_AND_SSE, authorization: 'Bearer capped-token' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'ping' }),
+        });
+        expect(ping.status).toBe(202);
+      }
+    } finally {
+      streams.forEach((stream) => stream.abort());
+    }
+    // A closed stream frees its place.
+    await waitForAsync(async () => {
+      const again = await openSessionStream(url, 'sse', 'capped-token').catch(() => undefined);
+      again?.abort();
+      return again !== undefined;
     });
-    expect(oldest.status).toBe(404);
-    expect(firstText(await clients[3]!.client.callTool({ name: 'whoami', arguments: {} }))).toContain('Megan Bowen');
-    await Promise.all(clients.slice(1).map((c) => c.close()));
   });
 });
 

@@ -9,6 +9,7 @@ import { McpSessionRegistry } from './mcp-session.registry';
 import { DEFAULT_MCP_OPTIONS, MCP_OPTIONS } from './mcp.options';
 import { RequestScopePolicy } from './request-scope.policy';
 import { SseController } from './sse.controller';
+import { SseSessionRelay } from './sse-session.relay';
 import { SseService } from './sse.service';
 import { StreamableHttpController } from './streamable-http.controller';
 import { StreamableHttpService } from './streamable-http.service';
@@ -36,6 +37,7 @@ import { WhoamiTool } from './whoami.tool';
     McpServerFactory,
     McpSessionRegistry,
     StreamableHttpService,
+    SseSessionRelay,
     SseService,
     UserProfileTools,
     WhoamiTool,

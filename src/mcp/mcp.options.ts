@@ -2,8 +2,14 @@
 export interface McpOptions {
   /** SSE comment lines (`: keepalive`) so proxies don't cut idle streams. */
   keepAliveMs: number;
-  /** Beyond this many open sessions for one grant, the least recently used one is closed. */
-  maxSessionsPerGrant: number;
+  /**
+   * HTTP+SSE across instances: how long the store keeps the record naming the instance that
+   * holds a stream; the holder refreshes it every third of this. When an instance dies
+   * without closing its streams, their records are gone after at most this long.
+   */
+  sseOwnershipTtlMs: number;
+  /** How long a `POST /messages` relayed to another instance waits for it to take the message (then 503). */
+  sseDeliveryTimeoutMs: number;
   /**
    * How often open sessions' grants are re-checked (one store read per grant), so a grant
    * revoked on any instance closes its sessions within this time, not at the idle timeout.
@@ -14,7 +20,8 @@ export interface McpOptions {
 
 export const DEFAULT_MCP_OPTIONS: McpOptions = {
   keepAliveMs: 25_000,
-  maxSessionsPerGrant: 20,
+  sseOwnershipTtlMs: 30_000,
+  sseDeliveryTimeoutMs: 3_000,
   grantCheckMs: 20_000,
 };
 

@@ -4,17 +4,22 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../config/app-config';
 import { UserContext } from '../oauth/user-context';
-import { McpHttpError, sessionNotFoundError } from './mcp-http.errors';
+import { McpHttpError, relayTimeoutError, sessionNotFoundError } from './mcp-http.errors';
 import { authInfoFor, McpServerFactory } from './mcp-server.factory';
 import { McpSessionRegistry } from './mcp-session.registry';
 import { MCP_OPTIONS, McpOptions } from './mcp.options';
 import { RequestScopePolicy } from './request-scope.policy';
 import { sseMessageProblem } from './sse-message.check';
+import { SseDelivery, SseSessionRelay } from './sse-session.relay';
+
+/** The SDK's SSE session ids are UUIDs; anything else names no session (and never reaches the store). */
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * MCP HTTP+SSE transport (protocol 2024-11-05; what MCP Inspector's SSE mode uses):
- * `GET /sse` opens the stream and the session; `POST /messages?sessionId=…` sends
- * messages into it and is answered 202 before the message is handled.
+ * `GET /sse` opens the stream and the session on this instance; `POST /messages?sessionId=…`
+ * sends a message into it from any instance (SseSessionRelay carries it to the holder) and is
+ * answered 202 once the holder has taken it, before it is handled: the answer goes out on the stream.
  */
 @Injectable()
 export class SseService {
@@ -25,14 +30,20 @@ export class SseService {
     private readonly sessions: McpSessionRegistry,
     private readonly servers: McpServerFactory,
     private readonly scopes: RequestScopePolicy,
+    private readonly relay: SseSessionRelay,
     @Inject(MCP_OPTIONS) private readonly options: McpOptions,
   ) {
     this.messagesPath = `${new URL(config.serverUrl).pathname.replace(/\/+$/, '')}/messages`;
+    relay.serveLocally((sessionId, user, message) => this.deliverLocally(sessionId, user, message));
   }
 
   async open(res: Response, user: UserContext): Promise<void> {
     this.scopes.assertAllowed(user, undefined);
+    this.sessions.assertRoomFor(user);
     const transport = new SSEServerTransport(this.messagesPath, res);
+    const owner = { grantId: user.grantId, oid: user.oid };
+    // Before the stream opens: if the store cannot take the record, the client gets a 503 it can retry.
+    await this.relay.claim(transport.sessionId, owner);
     const server = this.servers.create();
     // Comment lines keep proxies from cutting an idle stream (SSE: lines starting with ':' are ignored).
     const keepAlive = setInterval(() => {
@@ -43,16 +54,10 @@ export class SseService {
     server.onclose = () => {
       clearInterval(keepAlive);
       this.sessions.remove(transport.sessionId);
+      void this.relay.release(transport.sessionId);
     };
     res.setHeader('X-Accel-Buffering', 'no');
-    this.sessions.add({
-      id: transport.sessionId,
-      kind: 'sse',
-      owner: { grantId: user.grantId, oid: user.oid },
-      server,
-      transport,
-      lastActivityAt: Date.now(),
-    });
+    this.sessions.add({ id: transport.sessionId, kind: 'sse', owner, server, transport, lastActivityAt: Date.now() });
     await server.connect(transport);
   }
 
@@ -61,11 +66,34 @@ export class SseService {
     const problem = sseMessageProblem(req.headers['content-type'], req.body);
     if (problem) throw new McpHttpError(problem.status, { jsonrpc: '2.0', error: { code: problem.code, message: problem.message }, id: null });
     this.scopes.assertAllowed(user, req.body);
-    const session = typeof sessionId === 'string' ? this.sessions.find(sessionId, user, 'sse') : undefined;
-    if (!session) throw sessionNotFoundError();
-    req.auth = authInfoFor(user);
-    // The transport answers `202 Accepted` as bare text without a content type.
-    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-    await session.transport.handlePostMessage(req, res, req.body);
+    if (typeof sessionId !== 'string' || !SESSION_ID.test(sessionId)) throw sessionNotFoundError();
+    const message: unknown = req.body;
+    const outcome: SseDelivery = this.sessions.find(sessionId, user, 'sse')
+      ? await this.deliverLocally(sessionId, user, message)
+      : await this.relay.deliver(sessionId, user, message);
+    switch (outcome) {
+      case 'accepted':
+        res.status(202).type('text/plain').end('Accepted');
+        return;
+      case 'not-found':
+        throw sessionNotFoundError();
+      case 'invalid':
+        // The same refusal as sseMessageProblem's: the holder's transport found what this instance let through.
+        throw new McpHttpError(400, { jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request: the body is not a single JSON-RPC 2.0 message.' }, id: null });
+      case 'timeout':
+        throw relayTimeoutError();
+    }
+  }
+
+  /** Hands a message to a session held here, as `user` (the session's own grant and user only). */
+  private async deliverLocally(sessionId: string, user: UserContext, message: unknown): Promise<Exclude<SseDelivery, 'timeout'>> {
+    const session = this.sessions.find(sessionId, user, 'sse');
+    if (!session) return 'not-found';
+    try {
+      await session.transport.handleMessage(message, { authInfo: authInfoFor(user) });
+    } catch {
+      return 'invalid';
+    }
+    return 'accepted';
   }
 }

@@ -73,7 +73,7 @@ export class RedisStore extends Store {
     super();
     this.keyPrefix = options.keyPrefix ?? RedisStore.DEFAULT_KEY_PREFIX;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 1000;
-    const { target, secrets } = describeUrl(options.url);
+    const { target, secrets } = describeRedisUrl(options.url);
     this.target = target;
     this.secrets = secrets;
     this.client = new Redis(options.url, {
@@ -194,7 +194,7 @@ export class RedisStore extends Store {
 }
 
 /** The URL without credentials, and the credentials to scrub from any message. */
-function describeUrl(url: string): { target: string; secrets: string[] } {
+export function describeRedisUrl(url: string): { target: string; secrets: string[] } {
   try {
     const parsed = new URL(url);
     const secrets = [parsed.password, safeDecode(parsed.password)].filter((s) => s.length > 0);

@@ -1,6 +1,9 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AppConfig } from '../config/app-config';
+import { InProcessMessageBus } from './in-process.message-bus';
+import { MessageBus } from './message-bus.port';
+import { RedisMessageBus } from './redis.message-bus';
 import { RedisStore } from './redis.store';
 import { SqliteStore } from './sqlite.store';
 import { StoreUnavailableFilter } from './store-unavailable.filter';
@@ -18,19 +21,29 @@ export function createStore(config: AppConfig, logger = new Logger(StoreModule.n
   return store;
 }
 
-/** Provides the `Store` port. The adapter is chosen from the configuration. */
+/** Redis pub/sub between the instances when REDIS_URL is set, else this process's own bus. */
+export function createMessageBus(config: AppConfig): MessageBus {
+  if (config.redisUrl) return new RedisMessageBus({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix });
+  return new InProcessMessageBus();
+}
+
+/** Provides the `Store` and `MessageBus` ports. The adapters are chosen from the configuration. */
 @Global()
 @Module({
   providers: [
     { provide: Store, inject: [AppConfig], useFactory: (config: AppConfig) => createStore(config) },
+    { provide: MessageBus, inject: [AppConfig], useFactory: (config: AppConfig) => createMessageBus(config) },
     { provide: APP_FILTER, useClass: StoreUnavailableFilter },
   ],
-  exports: [Store],
+  exports: [Store, MessageBus],
 })
 export class StoreModule implements OnApplicationShutdown {
-  constructor(@Inject(Store) private readonly store: Store) {}
+  constructor(
+    @Inject(Store) private readonly store: Store,
+    @Inject(MessageBus) private readonly bus: MessageBus,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.store.close();
+    await Promise.all([this.store.close(), this.bus.close()]);
   }
 }

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { requireOrSkip } from '../../test/support/requirements';
+import { UserContext } from '../oauth/user-context';
+import { InProcessMessageBus } from '../store/in-process.message-bus';
+import { MemoryStore } from '../store/memory.store';
+import { MessageBus } from '../store/message-bus.port';
+import { RedisMessageBus } from '../store/redis.message-bus';
+import { RedisStore } from '../store/redis.store';
+import { Store } from '../store/store.port';
+import { redisAnswersSync } from '../store/testing/redis-probe';
+import { McpOptions } from './mcp.options';
+import { LocalSseDelivery, SseSessionRelay } from './sse-session.relay';
+
+const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+const redisAvailable = requireOrSkip('Redis', redisAnswersSync(REDIS_URL), 'start redis-server or set REDIS_URL');
+
+const OPTIONS: McpOptions = { keepAliveMs: 25_000, grantCheckMs: 20_000, sseOwnershipTtlMs: 300, sseDeliveryTimeoutMs: 400 };
+
+const adele: UserContext = { oid: 'oid-adele', tid: 't', name: 'Adele Vance', preferredUsername: 'adele', clientId: 'c', scopes: ['mcp:tools'], grantId: 'grant-adele' };
+const megan: UserContext = { ...adele, oid: 'oid-megan', name: 'Megan Bowen', grantId: 'grant-megan' };
+const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** An instance of the server as far as SSE is concerned: its relay, and the messages its sessions took. */
+interface Instance {
+  relay: SseSessionRelay;
+  /** The shared store, as this instance sees it. */
+  store: Store;
+  received: { sessionId: string; user: UserContext; message: unknown }[];
+  /** What the instance's sessions answer (default: they take every message for a session they hold). */
+  local: LocalSseDelivery;
+  stop(): Promise<void>;
+}
+
+/**
+ * Two instances sharing a store and a message bus, as with REDIS_URL: `backends` gives each
+ * instance its own handles (for Redis, its own connections).
+ */
+function describeRelay(name: string, backends: () => { store: Store; bus: MessageBus; close(): Promise<void> }, available = true): void {
+  (available ? describe : describe.skip)(`SseSessionRelay (${name})`, () => {
+    const instances: Instance[] = [];
+
+    async function start(): Promise<Instance> {
+      const { store, bus, close } = backends();
+      const relay = new SseSessionRelay(store, bus, OPTIONS);
+      const instance: Instance = {
+        relay,
+        store,
+        received: [],
+        local: async (sessionId, user, message) => {
+          instance.received.push({ sessionId, user, message });
+          return 'accepted';
+        },
+        async stop() {
+          await relay.onModuleDestroy();
+          await close();
+        },
+      };
+      relay.serveLocally((sessionId, user, message) => instance.local(sessionId, user, message));
+      await relay.onModuleInit();
+      instances.push(instance);
+      return instance;
+    }
+
+    beforeAll(() => Logger.overrideLogger(false));
+    afterEach(async () => {
+      await Promise.all(instances.splice(0).map((instance) => instance.stop().catch(() => undefined)));
+    });
+
+    it('delivers a message for a session held by another instance there, as the requesting user, and reports it accepted', async () => {
+      const [owner, other] = [await start(), await start()];
+      const sessionId = randomUUID();
+      await owner.relay.claim(sessionId, { grantId: adele.grantId, oid: adele.oid });
+
+      expect(await other.relay.deliver(sessionId, adele, ping)).toBe('accepted');
+
+      expect(owner.received).toEqual([{ sessionId, user: adele, message: ping }]);
+      expect(other.received).toEqual([]);
+    });
+
+    it('answers "not found" for an unknown session, and for another grant\'s session without bothering its owner', async () => {
+      const [owner, other] = [await start(), await start()];
+      const sessionId = randomUUID();
+      await owner.relay.claim(sessionId, { grantId: adele.grantId, oid: adele.oid });
+
+      expect(await other.relay.deliver(randomUUID(), adele, ping)).toBe('not-found');
+      expect(await other.relay.deliver(sessionId, megan, ping)).toBe('not-found');
+      expect(await other.relay.deliver(sessionId, { ...adele, oid: 'someone-else' }, ping)).toBe('not-found');
+      expect(owner.received).toEqual([]);
+    });
+
+    it('passes on the owner\'s own answer when the session has just closed there', async () => {
+      const [owner, other] = [await start(), await start()];
+      owner.local = async () => 'not-found';
+      const sessionId = randomUUID();
+      await owner.relay.claim(sessionId, { grantId: adele.grantId, oid: adele.oid });
+
+      expect(await other.relay.deliver(sessionId, adele, ping)).toBe('not-found');
+    });
+
+    it('answers "not found" at once when the owner is gone (nobody listens on its channel), and forgets its record', async () => {
+      const [owner, other] = [await start(), await start()];
+      const sessionId = randomUUID();
+      await owner.relay.claim(sessionId, { grantId: adele.grantId, oid: adele.oid });
+      // The owner's process dies: its bus connection ends, its records stay behind until their TTL.
+      await owner.relay.onModuleDestroy();
+
+      const started = Date.now();
+      expect(await other.relay.deliver(sessionId, adele, ping)).toBe('not-found');
+      expect(Date.now() - started).toBeLessThan(OPTIONS.sseDeliveryTimeoutMs);
+      expect(await other.store.get(`sse-session:${sessionId}`)).toBeNull();
+    });
+
+    it('gives up after the delivery timeout when the owner listens but does not answer', async () => {
+      const [owner, other] = [await start(), await start()];
+      owner.local = () => new Promise(() => undefined);
+      const sessionId = randomUUID();
+      await owner.relay.claim(sessionId, { grantId: adele.grantId, oid: adele.oid });
+
+      const started = Date.now();
+      expect(await other.relay.deliver(sessionId, adele, ping)).toBe('timeout');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(OPTIONS.sseDeliveryTimeoutMs - 20);
+    });
+
+    it('keeps the ownership record alive while the session is open, and drops it on release', async () => {
+      const [owner, other] = [await start(), await start()];
+      const sessionId = randomUUID();
+      await owner.relay.claim(sessionId, { grantId: adele.grantId, oid: adele.oid });
+
+      await sleep(OPTIONS.sseOwnershipTtlMs * 2);
+      expect(await other.store.get(`sse-session:${sessionId}`)).not.toBeNull();
+      expect(await other.relay.deliver(sessionId, adele, ping)).toBe('accepted');
+
+      await owner.relay.release(sessionId);
+      expect(await other.relay.deliver(sessionId, adele, ping)).toBe('not-found');
+      expect(owner.received).toHaveLength(1);
+    });
+
+    it('lets the record of an owner that stopped refreshing it expire after the TTL', async () => {
+      const [owner, other] = [await start(), await start()];
+      const sessionId = randomUUID();
+      await owner.relay.claim(sessionId, { grantId: adele.grantId, oid: adele.oid });
+      // The owner's process dies without a word: nothing refreshes its record any more.
+      await owner.relay.onModuleDestroy();
+
+      expect(await other.store.get(`sse-session:${sessionId}`)).not.toBeNull();
+      await sleep(OPTIONS.sseOwnershipTtlMs + 100);
+      expect(await other.store.get(`sse-session:${sessionId}`)).toBeNull();
+      const started = Date.now();
+      expect(await other.relay.deliver(sessionId, adele, ping)).toBe('not-found');
+      expect(Date.now() - started).toBeLessThan(OPTIONS.sseDeliveryTimeoutMs);
+    });
+  });
+}
+
+const sharedStore = new MemoryStore();
+const sharedBus = new InProcessMessageBus();
+describeRelay('in-process bus, memory store', () => {
+  // One bus and store for all instances; each instance's subscriptions end with its relay.
+  return { store: sharedStore, bus: sharedBus, close: async () => undefined };
+});
+
+const RUN_PREFIX = `mcp-test:${randomUUID()}:`;
+describeRelay(
+  'Redis pub/sub and store',
+  () => {
+    const store = new RedisStore({ url: REDIS_URL, keyPrefix: RUN_PREFIX });
+    const bus = new RedisMessageBus({ url: REDIS_URL, keyPrefix: RUN_PREFIX });
+    return { store, bus, close: async () => void (await Promise.all([store.close(), bus.close()])) };
+  },
+  redisAvailable,
+);
