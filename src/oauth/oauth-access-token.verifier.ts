@@ -4,6 +4,7 @@ import { AccessTokenVerifier, InvalidTokenError } from './access-token-verifier.
 import { canonicalResource } from './checks/resource';
 import { GrantService } from './grant.service';
 import { TokenService } from './token.service';
+import { UpstreamSignInRequiredError, UpstreamTokens } from './upstream-tokens';
 import type { UserContext } from './user-context';
 
 /** Our tokens are 32 random bytes, base64url: anything else is not worth a store read. */
@@ -14,6 +15,11 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
  * grant). Checks expiry, audience (RFC 8707: the token's resource is this server) and that the
  * grant is alive (not revoked, not past GRANT_MAX_LIFETIME_DAYS). Entra tokens never pass:
  * they are not in the store (no token passthrough).
+ *
+ * When the grant's Entra access token has expired, it is refreshed here, before the request
+ * reaches a tool: if Entra refuses (the user's Microsoft session has ended), the grant is revoked
+ * and this very request is answered like any invalid token (401 `invalid_token`), so the client
+ * signs in again at once instead of receiving a tool error.
  */
 @Injectable()
 export class OAuthAccessTokenVerifier extends AccessTokenVerifier {
@@ -22,6 +28,7 @@ export class OAuthAccessTokenVerifier extends AccessTokenVerifier {
   constructor(
     private readonly tokens: TokenService,
     private readonly grants: GrantService,
+    private readonly upstream: UpstreamTokens,
     config: AppConfig,
   ) {
     super();
@@ -34,6 +41,12 @@ export class OAuthAccessTokenVerifier extends AccessTokenVerifier {
     if (!record || record.resource !== this.resource) throw new InvalidTokenError();
     const grant = await this.grants.find(record.grantId);
     if (!grant || grant.clientId !== record.clientId) throw new InvalidTokenError();
+    try {
+      await this.upstream.refreshIfExpired(grant);
+    } catch (error) {
+      if (error instanceof UpstreamSignInRequiredError) throw new InvalidTokenError('The Microsoft sign-in behind this token has ended; sign in again.');
+      throw error;
+    }
     return {
       oid: grant.identity.oid,
       tid: grant.identity.tid,
