@@ -34,5 +34,5 @@ export function renderHomePage(server: ServerDescription): string {
 <li>${link(server.health.live)} · ${link(server.health.ready)}</li>
 </ul>
 <p class="fine">Ask for <code>application/json</code> to get this as JSON.</p>`;
-  return renderPage(server.name, body, { serverName: server.name, brandSuffix: 'MCP server' });
+  return renderPage(server.name, body, { serverName: server.name, brandSuffix: 'about' });
 }
