@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AccountModule } from './account/account.module';
 import { AppConfig } from './config/app-config';
+import { AuditModule } from './audit/audit.module';
 import { ClientRegistryModule } from './client-registry/client-registry.module';
 import { AppConfigModule } from './config/app-config.module';
 import { ConsentModule } from './consent/consent.module';
@@ -23,6 +25,7 @@ export class AppModule {
         AppConfigModule.forConfig(config),
         LoggingModule,
         StoreModule,
+        AuditModule,
         HealthModule,
         HomeModule,
         EntraModule,
@@ -31,6 +34,7 @@ export class AppModule {
         OAuthModule,
         GraphModule,
         McpModule,
+        AccountModule,
         // The Entra emulator only when no tenant is configured (never in production: loadConfig and the module refuse it).
         ...(config.entra.mode === 'embedded-emulator' ? [EntraEmulatorModule] : []),
       ],

@@ -15,6 +15,7 @@
  */
 import { ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { request as httpsRequest } from 'node:https';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { dirname, join, parse as parsePath } from 'node:path';
@@ -68,6 +69,27 @@ function userDotenv(values: Env = readmeValues()): string {
 
 function environmentOf(service: string, dotenv: string): Env {
   return serviceEnvironment({ projectDir: ROOT, compose, service, dockerfile, files: { '.env': dotenv } });
+}
+
+const scaledCompose = readComposeFile(join(ROOT, 'docker-compose.scaled.yml'));
+
+function scaledEnvironment(dotenv: string): Env {
+  return serviceEnvironment({ projectDir: ROOT, compose: scaledCompose, service: 'mcp-server', dockerfile, files: { '.env': dotenv } });
+}
+
+/** Debian installs nginx in /usr/sbin, which is not on every user's PATH. */
+const NGINX = ['nginx', '/usr/sbin/nginx'].find((candidate) => spawnSync(candidate, ['-v'], { stdio: 'ignore' }).status === 0);
+
+function readIfExists(path: string): string {
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, explain: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`not ready within ${timeoutMs} ms:\n${explain().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** A free TCP port (the shared helpers would load the whole application into this test's process). */
@@ -281,7 +303,33 @@ describe('docker compose, as README "Docker" describes it', () => {
     });
   });
 
+  describe('the scaled example (docker-compose.scaled.yml)', () => {
+    const proxy = scaledCompose.services.proxy;
+
+    it('runs two or more replicas of the production service on Redis, trusting one proxy hop, all with the one SERVER_URL', () => {
+      const env = scaledEnvironment(userDotenv());
+      expect(scaledCompose.services['mcp-server'].deploy?.replicas).toBeGreaterThanOrEqual(2);
+      expect(env).toMatchObject({ NODE_ENV: 'production', REDIS_URL: 'redis://redis:6379', TRUST_PROXY: '1', SERVER_URL: readmeValues().SERVER_URL });
+      expect(scaledCompose.services['mcp-server'].ports).toBeUndefined();
+    });
+
+    it('publishes only nginx, on the port of SERVER_URL, with deploy/nginx/mcp.conf and the certificates of deploy/certs', () => {
+      const publicPort = new URL(readmeValues().SERVER_URL).port || '443';
+      expect(proxy.image).toMatch(/^nginx:/);
+      expect(proxy.ports).toEqual([`${publicPort}:443`]);
+      expect(proxy.volumes).toEqual(['./deploy/nginx/mcp.conf:/etc/nginx/conf.d/default.conf:ro', './deploy/certs:/etc/nginx/certs:ro']);
+    });
+
+    it('configures nginx for Server-Sent Events: no buffering either way, streams may idle for an hour', () => {
+      const config = read('deploy/nginx/mcp.conf');
+      for (const directive of ['proxy_buffering off;', 'proxy_request_buffering off;', 'proxy_read_timeout 1h;', 'proxy_http_version 1.1;', 'proxy_set_header Connection "";']) {
+        expect(config).toContain(directive);
+      }
+    });
+  });
+
   const describeRunning = requireOrSkip('Redis', redisAnswersSync(REDIS_URL), 'start redis-server or set REDIS_URL') ? describe : describe.skip;
+  const describeWithNginx = requireOrSkip('nginx', NGINX !== undefined, 'install nginx (Debian: apt-get install nginx-light)') ? describe : describe.skip;
 
   describeRunning('the runtime image files, started with the production service environment', () => {
     jest.setTimeout(240_000);
@@ -364,6 +412,97 @@ describe('docker compose, as README "Docker" describes it', () => {
       expect(await server.exited).toBe(1);
       const named = [...server.stderr().matchAll(/^ {2}([A-Z_]+):/gm)].map((m) => m[1]);
       expect(named.sort()).toEqual(Object.keys(readmeValues()).sort());
+    });
+
+    describeWithNginx('the scaled example: two replicas of these files on one Redis, behind nginx with deploy/nginx/mcp.conf', () => {
+      let proxyDir: string;
+      let publicUrl: string;
+      let ca: Buffer;
+      const replicas: Started[] = [];
+      let proxy: Started;
+
+      beforeAll(async () => {
+        // deploy/certs as the README makes it (its openssl command, run as written), in a folder of the test's own.
+        proxyDir = mkdtempSync(join(tmpdir(), 'mcp-scaled-'));
+        const scaledBlock = readmeBlock('bash', '### Several replicas');
+        const openssl = scaledBlock.slice(scaledBlock.indexOf('openssl req')).split('\ndocker compose')[0];
+        mkdirSync(join(proxyDir, 'deploy/certs'), { recursive: true });
+        await run('bash', ['-c', openssl.replace(/\\\n/g, ' ')], { cwd: proxyDir });
+        ca = readFileSync(join(proxyDir, 'deploy/certs/tls.crt'));
+
+        const proxyPort = await freePort();
+        publicUrl = `https://localhost:${proxyPort}`;
+        const env = scaledEnvironment(userDotenv({ ...readmeValues(), SERVER_URL: publicUrl }));
+        const shared = substituteAddresses(env, { port: 0 }, '');
+        const replicaPorts = [await freePort(), await freePort()];
+        for (const port of replicaPorts) {
+          replicas.push(start(process.execPath, ['dist/main.js'], appDir, { ...shared, PORT: String(port), DATA_DIR: dataDir() }));
+        }
+        await Promise.all(replicaPorts.map((port) => waitForOk(`http://127.0.0.1:${port}/health`, 60_000)));
+
+        // The config as compose mounts it; what the container world provides is replaced: docker's DNS answer
+        // for mcp-server (one address per replica), port 443, and the certificate folder.
+        const config = read('deploy/nginx/mcp.conf')
+          .replace(/server mcp-server:8000;/g, replicaPorts.map((port) => `server 127.0.0.1:${port};`).join(' '))
+          .replace('listen 443 ssl;', `listen 127.0.0.1:${proxyPort} ssl;`)
+          .replace(/\/etc\/nginx\/certs\//g, `${proxyDir}/deploy/certs/`);
+        writeFileSync(join(proxyDir, 'mcp.conf'), config);
+        const temp = (name: string) => `${name}_temp_path ${join(proxyDir, name)};`;
+        writeFileSync(
+          join(proxyDir, 'nginx.conf'),
+          [
+            'daemon off;',
+            'worker_processes 1;',
+            `pid ${join(proxyDir, 'nginx.pid')};`,
+            `error_log ${join(proxyDir, 'error.log')} warn;`,
+            'events {}',
+            `http { access_log off; ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join(' ')} include ${join(proxyDir, 'mcp.conf')}; }`,
+          ].join('\n'),
+        );
+        proxy = start(NGINX!, ['-p', proxyDir, '-c', join(proxyDir, 'nginx.conf')], proxyDir, {});
+        await waitFor(async () => (await viaProxy('GET', '/health')).status === 200, 20_000, () => proxy.output() + readIfExists(join(proxyDir, 'error.log')));
+      });
+
+      afterAll(async () => {
+        await proxy?.stop();
+        await Promise.all(replicas.map((r) => r.stop()));
+        if (proxyDir) rmSync(proxyDir, { recursive: true, force: true });
+      });
+
+      function viaProxy(method: string, path: string, body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+        return new Promise((resolve, reject) => {
+          const req = httpsRequest(
+            `${publicUrl}${path}`,
+            { method, ca, headers: body ? { 'content-type': 'application/json', accept: 'application/json, text/event-stream' } : {} },
+            (res) => {
+              let text = '';
+              res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+            },
+          );
+          req.on('error', reject);
+          req.end(body);
+        });
+      }
+
+      const requestsLoggedBy = (replica: Started, path: string) => replica.output().split('\n').filter((l) => l.includes(`"url":"${path}"`)).length;
+
+      it('serves one public https origin: metadata name SERVER_URL, and /mcp passes the host check behind the proxy', async () => {
+        const prm = JSON.parse((await viaProxy('GET', '/.well-known/oauth-protected-resource')).body) as { resource: string };
+        expect(prm.resource).toBe(`${publicUrl}/`);
+        const unauthenticated = await viaProxy('POST', '/mcp', JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }));
+        expect(unauthenticated.status).toBe(401);
+        expect(unauthenticated.headers['www-authenticate']).toContain(`resource_metadata="${publicUrl}/.well-known/oauth-protected-resource"`);
+      });
+
+      it('spreads requests over both replicas without stickiness, /mcp included', async () => {
+        for (let i = 0; i < 6; i += 1) expect((await viaProxy('GET', '/health/ready')).status).toBe(200);
+        const before = replicas.map((r) => requestsLoggedBy(r, '/mcp'));
+        for (let i = 0; i < 4; i += 1) expect((await viaProxy('POST', '/mcp', '{}')).status).toBe(401);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(replicas.map((r) => requestsLoggedBy(r, '/health/ready'))).toEqual([3, 3]);
+        expect(replicas.map((r, i) => requestsLoggedBy(r, '/mcp') - before[i])).toEqual([2, 2]);
+      });
     });
   });
 

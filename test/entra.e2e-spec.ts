@@ -5,6 +5,7 @@ import { AppConfig } from '../src/config/app-config';
 import { EntraAuthorizationRequest, EntraClient } from '../src/entra/entra-client.port';
 import { EntraError, EntraUnavailableError } from '../src/entra/entra.errors';
 import { OpenIdEntraClient } from '../src/entra/openid-entra.client';
+import { DEMO_GROUPS } from '../src/entra-emulator/demo-users';
 import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from '../src/config/emulator.constants';
 import { createEmbeddedEmulator } from '../src/entra-emulator/entra-emulator.module';
 import { EntraEmulator } from '../src/entra-emulator/entra-emulator';
@@ -178,7 +179,7 @@ describe('Entra ID upstream: EntraClient against the embedded Entra emulator', (
       const before = Date.now();
       const tokens = await entra.exchangeCode(callbackUrl, request);
       const adele = emulator.users.find((u) => u.name === 'Adele Vance')!;
-      expect(tokens.identity).toEqual({ oid: adele.oid, tid: EMULATOR_TENANT_ID, name: 'Adele Vance', preferredUsername: 'adelev@contoso.example' });
+      expect(tokens.identity).toEqual({ oid: adele.oid, tid: EMULATOR_TENANT_ID, name: 'Adele Vance', preferredUsername: 'adelev@contoso.example', roles: ['Tools.Admin'], groups: [DEMO_GROUPS.toolAdministrators] });
       expect(tokens.accessToken).toEqual(expect.any(String));
       expect(tokens.refreshToken).toEqual(expect.any(String));
       expect(tokens.expiresAt).toBeGreaterThanOrEqual(before + 3599_000);
@@ -224,7 +225,7 @@ describe('Entra ID upstream: EntraClient against the embedded Entra emulator', (
 
     it('signs Megan Bowen in from a fresh browser', async () => {
       const tokens = await signInAndExchange(new CookieJarClient(), 'Megan Bowen');
-      expect(tokens.identity).toMatchObject({ name: 'Megan Bowen', preferredUsername: 'meganb@contoso.example', tid: EMULATOR_TENANT_ID });
+      expect(tokens.identity).toMatchObject({ name: 'Megan Bowen', preferredUsername: 'meganb@contoso.example', tid: EMULATOR_TENANT_ID, roles: [], groups: [DEMO_GROUPS.marketing] });
     });
 
     it('shows the sign-in page again after signing out at the logout endpoint', async () => {

@@ -30,7 +30,8 @@ import { startTestServer, TestServer } from './support/test-app';
 
     it('lists the tools', async () => {
       const listed = (await run(['--method', 'tools/list'])) as { tools: { name: string }[] };
-      expect(listed.tools.map((tool) => tool.name).sort()).toEqual(['get_user_name', 'get_user_profile', 'whoami']);
+      // Adele Vance (the default demo user) holds the Tools.Admin app role: she also sees get_server_status.
+      expect(listed.tools.map((tool) => tool.name).sort()).toEqual(['get_server_status', 'get_user_name', 'get_user_profile', 'whoami']);
     });
 
     it('calls get_user_name and gets "Adele Vance"', async () => {

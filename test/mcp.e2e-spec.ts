@@ -1,9 +1,9 @@
 /**
  * The MCP endpoints as an MCP client sees them, after the real OAuth flow against the
- * embedded Entra emulator: both transports (`/mcp` Streamable HTTP, `/sse` + `/messages`),
- * the bearer guard and its exact challenges, sessions bound to their grant, the user on
- * every tool call, Graph failures as clear tool errors, the fast path's no-growth rule, and
- * open sessions closing once their grant ends.
+ * embedded Entra emulator: `/mcp` Streamable HTTP on MCP 2026-07-28 (SDK v2 client) and on
+ * 2025-11-25 (SDK v1 client), both stateless, and HTTP+SSE (`/sse` + `/messages`); the bearer
+ * guard and its exact challenges, SSE sessions bound to their grant, the user on every tool
+ * call, Graph failures as clear tool errors, and open SSE streams closing once their grant ends.
  */
 import { request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -24,19 +24,31 @@ import { startTestServer, TestServer } from './support/test-app';
 jest.setTimeout(120_000);
 
 const JSON_AND_SSE = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-const PROTOCOL_VERSION = '2025-06-18';
+const PROTOCOL_VERSION = '2025-11-25';
 const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
 const toolCall = (name: string, id = 2) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: {} } });
-const TRANSPORTS: McpTransportName[] = ['streamable-http', 'sse'];
+const TRANSPORTS: McpTransportName[] = ['streamable-http-2026', 'streamable-http', 'sse'];
 
-/** A JSON-RPC POST into an existing session, the way each transport addresses it. */
-function postIntoSession(server: TestServer, transport: McpTransportName, sessionId: string, accessToken: string, body: unknown): Promise<Response> {
+/**
+ * A raw `tools/call` as each transport sends it: into the SSE session, or a stateless `/mcp`
+ * request (2026-07-28: `_meta` envelope and Mcp-Method/Mcp-Name headers; 2025: the version header).
+ */
+function postToolCall(server: TestServer, transport: McpTransportName, sessionId: string, accessToken: string, name: string, id: number): Promise<Response> {
+  const headers: Record<string, string> = { ...JSON_AND_SSE, authorization: `Bearer ${accessToken}` };
+  let body: Record<string, unknown> = toolCall(name, id);
+  if (transport === 'streamable-http-2026') {
+    Object.assign(headers, { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': name });
+    const _meta = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    body = { ...body, params: { name, arguments: {}, _meta } };
+  } else if (transport === 'streamable-http') {
+    headers['mcp-protocol-version'] = PROTOCOL_VERSION;
+  }
   const path = transport === 'sse' ? `/messages?sessionId=${encodeURIComponent(sessionId)}` : '/mcp';
-  return fetch(`${server.url}${path}`, {
-    method: 'POST',
-    headers: { ...JSON_AND_SSE, authorization: `Bearer ${accessToken}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': PROTOCOL_VERSION },
-    body: JSON.stringify(body),
-  });
+  return fetch(`${server.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
 }
 
 /** fetch cannot send another Host header: plain http. */
@@ -120,9 +132,11 @@ describe('MCP endpoints', () => {
 
   describe.each(TRANSPORTS)('over %s', (transport) => {
     it('lists the tools and gets "Adele Vance" from get_user_name', async () => {
-      const { client, close } = await connectClient(server.url, transport, adele.accessToken);
+      const { client, protocolVersion, close } = await connectClient(server.url, transport, adele.accessToken);
+      expect(protocolVersion).toBe({ 'streamable-http-2026': '2026-07-28', 'streamable-http': '2025-11-25', sse: '2024-11-05' }[transport]);
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name).sort()).toEqual(['get_user_name', 'get_user_profile', 'whoami']);
+      // Adele Vance holds the Tools.Admin app role, so she also sees the role-gated get_server_status.
+      expect(tools.map((tool) => tool.name).sort()).toEqual(['get_server_status', 'get_user_name', 'get_user_profile', 'whoami']);
       expect(firstText(await client.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
       await close();
     });
@@ -139,20 +153,12 @@ describe('MCP endpoints', () => {
       await Promise.all([adeleClient.close(), meganClient.close()]);
     });
 
-    it("does not let a second user's token post into the first user's session (404), and the session survives", async () => {
-      const adeleClient = await connectClient(server.url, transport, adele.accessToken);
-      const intrusion = await postIntoSession(server, transport, adeleClient.sessionId, megan.accessToken, toolCall('get_user_name', 77));
-      expect(intrusion.status).toBe(404);
-      expect(firstText(await adeleClient.client.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
-      await adeleClient.close();
-    });
-
     it('answers 403 insufficient_scope, naming the scopes, when a token with only mcp:tools calls get_user_name', async () => {
       const toolsOnly = await obtainTokens(server, { scope: 'mcp:tools' });
       expect(toolsOnly.scope).toBe('mcp:tools');
       const { client, sessionId, close } = await connectClient(server.url, transport, toolsOnly.accessToken);
       expect((await client.callTool({ name: 'whoami', arguments: {} })).structuredContent).toMatchObject({ scopes: ['mcp:tools'] });
-      const response = await postIntoSession(server, transport, sessionId, toolsOnly.accessToken, toolCall('get_user_name', 5));
+      const response = await postToolCall(server, transport, sessionId, toolsOnly.accessToken, 'get_user_name', 5);
       expect(response.status).toBe(403);
       expect(response.headers.get('www-authenticate')).toBe(
         `Bearer resource_metadata="${server.config.serverOrigin}/.well-known/oauth-protected-resource", scope="mcp:tools user.read", error="insufficient_scope", error_description="The tool get_user_name needs the scope mcp:tools user.read."`,
@@ -160,17 +166,38 @@ describe('MCP endpoints', () => {
       await close();
     });
 
-    it('answers 401 on the next request once the token is revoked mid-session (POST /revoke)', async () => {
+    it('answers 401 on the next request once the token is revoked (POST /revoke)', async () => {
       const tokens = await obtainTokens(server);
       const { client, sessionId, close } = await connectClient(server.url, transport, tokens.accessToken);
       expect(firstText(await client.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
       expect((await revokeToken(server, tokens.client, tokens.accessToken)).status).toBe(200);
-      const next = await postIntoSession(server, transport, sessionId, tokens.accessToken, toolCall('whoami', 9));
+      const next = await postToolCall(server, transport, sessionId, tokens.accessToken, 'whoami', 9);
       expect(next.status).toBe(401);
       expect(next.headers.get('www-authenticate')).toBe(`${challenge}, error="invalid_token"`);
       await expect(client.callTool({ name: 'whoami', arguments: {} })).rejects.toThrow();
       await close();
     });
+  });
+
+  it("does not let a second user's token post into the first user's HTTP+SSE session (404), and the session survives", async () => {
+    const adeleClient = await connectClient(server.url, 'sse', adele.accessToken);
+    const intrusion = await postToolCall(server, 'sse', adeleClient.sessionId, megan.accessToken, 'get_user_name', 77);
+    expect(intrusion.status).toBe(404);
+    expect(firstText(await adeleClient.client.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
+    await adeleClient.close();
+  });
+
+  it('keeps no session on /mcp: no Mcp-Session-Id on either revision, so any instance can answer any request', async () => {
+    const init = await fetch(`${server.url}/mcp`, { method: 'POST', headers: { ...JSON_AND_SSE, authorization: `Bearer ${adele.accessToken}` }, body: JSON.stringify(initialize) });
+    expect(init.status).toBe(200);
+    expect(init.headers.get('mcp-session-id')).toBeNull();
+    await init.text();
+    for (const transport of ['streamable-http-2026', 'streamable-http'] as const) {
+      const response = await postToolCall(server, transport, '', adele.accessToken, 'get_user_name', 3);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('mcp-session-id')).toBeNull();
+      expect(await response.text()).toContain('Adele Vance');
+    }
   });
 
   describe('when Microsoft Graph fails', () => {
@@ -236,63 +263,15 @@ describe('MCP endpoints', () => {
     await close();
   });
 
-  it('handles 10,000 tools/call on one Streamable HTTP session without any map growing', async () => {
-    const calls = Number(process.env.MCP_NO_GROWTH_CALLS ?? 10_000);
-    const { client, sessionId, close } = await connectClient(server.url, 'streamable-http', adele.accessToken);
-    const sessions = server.app.get(McpSessionRegistry);
-    const sessionCount = sessions.size;
-    /** Sizes of every Map/Set the SDK keeps in this session's transport and protocol instance. */
-    const mapSizes = (): Record<string, number> => {
-      const session = sessions.peek(sessionId)!;
-      const transport = (session.transport as unknown as { _webStandardTransport: Record<string, unknown> })._webStandardTransport;
-      return Object.fromEntries(
-        [...Object.entries(transport), ...Object.entries(session.server as unknown as Record<string, unknown>)]
-          .filter(([, value]) => value instanceof Map || value instanceof Set)
-          .map(([name, value]) => [name, (value as Map<unknown, unknown>).size]),
-      );
-    };
-    const run = async (count: number): Promise<void> => {
-      let started = 0;
-      await Promise.all(
-        Array.from({ length: 8 }, async () => {
-          while (started < count) {
-            started += 1;
-            const result = await client.callTool({ name: 'whoami', arguments: {} });
-            if (result.isError) throw new Error(firstText(result));
-          }
-        }),
-      );
-    };
-    await run(calls / 10);
-    const early = mapSizes();
-    await run(calls - calls / 10);
-    const late = mapSizes();
-    expect(late).toEqual(early);
-    // Only the client's standalone GET stream stays registered; nothing per request survives it.
-    expect(late).toMatchObject({
-      _streamMapping: 1,
-      _requestToStreamMapping: 0,
-      _requestResponseMap: 0,
-      _resumableStreams: 0,
-      _responseHandlers: 0,
-      _requestHandlerAbortControllers: 0,
-      _progressHandlers: 0,
-      _timeoutInfo: 0,
-    });
-    // No more sessions than before (fewer if the sweep meanwhile closed one whose grant an earlier test revoked).
-    expect(sessions.size).toBeLessThanOrEqual(sessionCount);
-    expect(sessions.peek(sessionId)).toBeDefined();
-    await close();
-  });
 });
 
-describe('open MCP sessions of an ended grant', () => {
+describe('open HTTP+SSE streams of an ended grant', () => {
   // The session sweep runs at the shorter of its grant-check interval (20 s) and a quarter of
   // MCP_SESSION_IDLE_SECONDS: at the minimum of 10 s, this server re-checks grants every 2.5 s.
   let server: TestServer;
   const streams = new Set<SessionStream>();
-  const open = async (transport: McpTransportName, accessToken: string): Promise<SessionStream> => {
-    const stream = await openSessionStream(server.url, transport, accessToken);
+  const open = async (accessToken: string): Promise<SessionStream> => {
+    const stream = await openSessionStream(server.url, 'sse', accessToken);
     streams.add(stream);
     return stream;
   };
@@ -308,11 +287,11 @@ describe('open MCP sessions of an ended grant', () => {
     await server?.close();
   });
 
-  describe.each(TRANSPORTS)('over %s', (transport) => {
+  describe('GET /sse', () => {
     it("closes an open session stream once its grant is revoked (POST /revoke), and keeps other grants' sessions", async () => {
       const [adele, megan] = [await obtainTokens(server), await obtainTokens(server, { user: 'Megan Bowen' })];
-      const other = await open(transport, megan.accessToken);
-      const revoked = await open(transport, adele.accessToken);
+      const other = await open(megan.accessToken);
+      const revoked = await open(adele.accessToken);
       expect((await revokeToken(server, adele.client, adele.accessToken)).status).toBe(200);
       expect(await endsWithin(revoked, 6_000)).toBe('ended');
       expect(server.app.get(McpSessionRegistry).peek(revoked.sessionId)).toBeUndefined();
@@ -321,7 +300,7 @@ describe('open MCP sessions of an ended grant', () => {
 
     it('closes an open session stream once a replayed refresh token revokes its grant', async () => {
       const tokens = await obtainTokens(server);
-      const stream = await open(transport, tokens.accessToken);
+      const stream = await open(tokens.accessToken);
       const first = await refreshTokens(server, tokens.client, tokens.refreshToken!);
       const successor = (await first.json()) as TokenSet;
       expect((await refreshTokens(server, tokens.client, successor.refresh_token!)).status).toBe(200);

@@ -5,8 +5,9 @@
  * and honours the tokens, revocations, rotations and rate-limit counters of the other.
  * An HTTP+SSE stream is held by the instance that accepted `GET /sse`; its `POST /messages`
  * may land on any instance, which hands the message to the holder over Redis pub/sub, so
- * SSE needs no sticky routing. Streamable HTTP sessions (`/mcp` with `Mcp-Session-Id`)
- * live in the memory of the instance that opened them and are routed with sticky sessions.
+ * SSE needs no sticky routing.
+ * `/mcp` keeps no sessions on either protocol era (2026-07-28, 2025-11-25), so a plain
+ * round-robin balancer without stickiness serves MCP clients with zero errors.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
@@ -28,7 +29,7 @@ const describeWithRedis = requireOrSkip('Redis', redisAnswersSync(REDIS_URL), 's
 
 const REGISTRATIONS_PER_MINUTE = 10;
 const REFRESH_GRACE_SECONDS = 2;
-const PROTOCOL_VERSION = '2025-06-18';
+const PROTOCOL_VERSION = '2025-11-25';
 const JSON_AND_SSE = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
 const getUserName = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_user_name', arguments: {} } };
@@ -37,8 +38,13 @@ type InstanceName = 'A' | 'B';
 const pin = (name: InstanceName | 'C') => TestLoadBalancer.pinTo(name);
 const other = (name: InstanceName): InstanceName => (name === 'A' ? 'B' : 'A');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * An answer the client did not expect. A 2025-era client's `GET /mcp` (asking for a standalone
+ * stream) is answered 405 by a stateless server, as the spec says, and the client carries on.
+ */
+const isError = (r: { method: string; status?: number }) => (r.status ?? 0) >= 400 && !(r.method === 'GET' && r.status === 405);
 
-describeWithRedis('Running several instances behind a load balancer (shared Redis)', () => {
+describeWithRedis('Running several instances behind a load balancer (shared Redis, no sticky routing)', () => {
   let lb: TestLoadBalancer;
   let emulator: EntraEmulator;
   let instances: TestServer[] = [];
@@ -157,10 +163,10 @@ describeWithRedis('Running several instances behind a load balancer (shared Redi
       expect(firstText(await onA.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
       expect(firstText(await onB.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
       expect(new Set(lb.log.filter((r) => r.path === '/mcp').map((r) => r.backend))).toEqual(new Set(['A', 'B']));
-      expect(lb.log.every((r) => r.by === 'pin' && (r.status ?? 0) < 400)).toBe(true);
+      expect(lb.log.every((r) => r.by === 'pin' && !isError(r))).toBe(true);
     });
 
-    it.each<InstanceName>(['A', 'B'])('revoking on %s makes the token refused (401) on the other instance, open sessions included', async (revoker) => {
+    it.each<InstanceName>(['A', 'B'])('revoking on %s makes the token refused (401) on the other instance, connected clients included', async (revoker) => {
       const tokens = await signIn();
       const elsewhere = other(revoker);
       const openSession = await connectPinned(elsewhere, tokens.accessToken);
@@ -176,6 +182,29 @@ describeWithRedis('Running several instances behind a load balancer (shared Redi
       const refresh = await refreshOn(elsewhere, tokens.refreshToken!);
       expect(refresh.status).toBe(400);
       expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
+    });
+  });
+
+  describe('the connected apps page', () => {
+    it('revoking a client on /account on one instance ends its tokens on the other at once', async () => {
+      const tokens = await signIn();
+      expect((await initializeOn('B', tokens.accessToken)).status).toBe(200);
+      // The user signs in to /account (silently at Entra: this browser has a session there), requests landing anywhere.
+      const signedIn = await browser.followRedirects(`${site.url}/account/sign-in`);
+      expect(signedIn.url.pathname).toBe('/account');
+      const page = await signedIn.response.text();
+      expect(page).toContain(tokens.clientId);
+      const csrf = /name="csrf_token" value="([^"]+)"/.exec(page)![1]!;
+
+      const revoked = await browser.fetch(`${site.url}/account/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: site.url, ...pin('A') },
+        body: new URLSearchParams({ client_id: tokens.clientId, csrf_token: csrf }).toString(),
+      });
+      expect(revoked.status).toBe(303);
+      const refused = await initializeOn('B', tokens.accessToken);
+      expect(refused.status).toBe(401);
+      expect((await refreshOn('B', tokens.refreshToken!)).status).toBe(400);
     });
   });
 
@@ -370,51 +399,44 @@ describeWithRedis('Running several instances behind a load balancer (shared Redi
     }, 120_000);
   });
 
-  describe('MCP sessions are per instance: the load balancer must be sticky', () => {
-    it('a session opened on A is unknown (404) on B, while A keeps serving it', async () => {
+  describe('/mcp is stateless on both protocol eras: no sticky routing', () => {
+    it.each(['streamable-http-2026', 'streamable-http'] as const)(
+      'an MCP client on %s behind the round-robin balancer (no stickiness) alternates instances with zero errors',
+      async (transport) => {
+        const tokens = await signIn();
+        lb.startRoundAt('A');
+        lb.clearLog();
+        const connected = await connectClient(site.url, transport, tokens.accessToken);
+        try {
+          expect((await connected.client.listTools()).tools.map((tool) => tool.name)).toContain('get_user_name');
+          for (let i = 0; i < 6; i++) expect(firstText(await connected.client.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
+        } finally {
+          await connected.close();
+        }
+        const mcp = lb.log.filter((r) => r.path === '/mcp');
+        expect(mcp.length).toBeGreaterThanOrEqual(8);
+        expect(mcp.every((r) => r.by === 'round-robin' && !isError(r))).toBe(true);
+        // Round robin: every request lands on the other instance than the one before.
+        expect(mcp.every((r, i) => i === 0 || r.backend !== mcp[i - 1]!.backend)).toBe(true);
+      },
+    );
+
+    it('2026-07-28 and 2025-11-25 clients calling side by side through the balancer get zero errors', async () => {
       const tokens = await signIn();
-      const onA = await connectPinned('A', tokens.accessToken);
-      const sessionId = findSessionId(onA);
-
-      const onB = await fetch(`${site.url}/mcp`, {
-        method: 'POST',
-        headers: { ...JSON_AND_SSE, authorization: `Bearer ${tokens.accessToken}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': PROTOCOL_VERSION, ...pin('B') },
-        body: JSON.stringify(getUserName),
-      });
-      expect(onB.status).toBe(404);
-      expect(await onB.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' } });
-
-      expect(firstText(await onA.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
-    });
-
-    it('without sticky sessions, an MCP client behind the round-robin load balancer loses its session on its next request', async () => {
-      const tokens = await signIn();
-      lb.startRoundAt('A');
       lb.clearLog();
-
-      await expect(connectClient(site.url, 'streamable-http', tokens.accessToken)).rejects.toThrow(/404|Session not found/);
-      expect(lb.log.slice(0, 2).map((r) => [r.method, r.backend, r.status])).toEqual([
-        ['POST', 'A', 200],
-        ['POST', 'B', 404],
-      ]);
-    });
-
-    it.each(['streamable-http', 'sse'] as const)('with sticky sessions, an MCP client over %s behind the round-robin load balancer is served throughout', async (transport) => {
-      const tokens = await signIn();
-      lb.sticky = true;
-      lb.clearLog();
-
-      const connected = await connectClient(site.url, transport, tokens.accessToken);
+      const modern = await connectClient(site.url, 'streamable-http-2026', tokens.accessToken);
+      const legacy = await connectClient(site.url, 'streamable-http', tokens.accessToken);
       try {
-        for (let i = 0; i < 4; i++) expect(firstText(await connected.client.callTool({ name: 'get_user_name', arguments: {} }))).toBe('Adele Vance');
+        const names = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => (i % 2 ? legacy : modern).client.callTool({ name: 'get_user_name', arguments: {} }).then(firstText)),
+        );
+        expect(new Set(names)).toEqual(new Set(['Adele Vance']));
       } finally {
-        await connected.close();
+        await Promise.all([modern.close(), legacy.close()]);
       }
-      const [opening, ...rest] = lb.log;
-      expect(opening!.by).toBe('round-robin');
-      expect(rest.length).toBeGreaterThanOrEqual(5);
-      expect(rest.every((r) => r.by === 'sticky' && r.backend === opening!.backend)).toBe(true);
-      expect(rest.every((r) => (r.status ?? 0) < 400)).toBe(true);
+      const mcp = lb.log.filter((r) => r.path === '/mcp');
+      expect(new Set(mcp.map((r) => r.backend))).toEqual(new Set(['A', 'B']));
+      expect(mcp.filter(isError)).toEqual([]);
     });
   });
 });
@@ -455,11 +477,4 @@ async function openRawSse(url: string, headers: Record<string, string>): Promise
     },
     abort: () => controller.abort(),
   };
-}
-
-/** The Mcp-Session-Id an SDK client's Streamable HTTP transport holds. */
-function findSessionId(mcp: Client): string {
-  const transport = mcp.transport as StreamableHTTPClientTransport | undefined;
-  if (!transport?.sessionId) throw new Error('the client has no session');
-  return transport.sessionId;
 }

@@ -222,6 +222,8 @@ describe('OAuth 2.1 authorization server for MCP clients', () => {
         clientId: (provider.clientInformation() as { client_id: string }).client_id,
         scopes: ['mcp:tools', 'user.read'],
         grantId: expect.any(String),
+        roles: ['Tools.Admin'],
+        groups: [expect.any(String)],
       });
 
       // 5. And the SDK refreshes with rotation.

@@ -69,5 +69,10 @@ export class AppConfig {
     token: RateLimitConfig;
     revoke: RateLimitConfig;
   };
+  /** `log`: audit events go to the log only; `store`: also kept in the store (queryable) for auditRetentionDays. */
+  auditLog!: 'log' | 'store';
+  auditRetentionDays!: number;
+  /** Lifetime of a `/account` sign-in (the connected apps page). */
+  accountSessionMinutes!: number;
   logLevel!: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }

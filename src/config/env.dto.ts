@@ -119,6 +119,15 @@ export class EnvDto {
   @IsOptional() @IntegerIn(1, Number.MAX_SAFE_INTEGER, 'must be a whole number of requests per minute', '60')
   RATE_LIMIT_REVOKE_PER_MINUTE?: string;
 
+  @IsOptional() @IsIn(['log', 'store'], { message: explain('must be log (audit events in the log only) or store (also kept in the store, queryable)', 'store') })
+  AUDIT_LOG?: string;
+
+  @IsOptional() @IntegerIn(1, 3650, 'must be a whole number of days', '90')
+  AUDIT_RETENTION_DAYS?: string;
+
+  @IsOptional() @IntegerIn(1, 1440, 'must be a whole number of minutes', '15')
+  ACCOUNT_SESSION_MINUTES?: string;
+
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: explain('must be one of fatal, error, warn, info, debug, trace, silent', 'info') })
   LOG_LEVEL?: string;
 }

@@ -152,6 +152,9 @@ export function loadConfig(rawEnv: Environment): AppConfig {
       token: perMinute(num(dto.RATE_LIMIT_TOKEN_PER_MINUTE, 120)),
       revoke: perMinute(num(dto.RATE_LIMIT_REVOKE_PER_MINUTE, 60)),
     },
+    auditLog: (dto.AUDIT_LOG ?? 'log') as AppConfig['auditLog'],
+    auditRetentionDays: num(dto.AUDIT_RETENTION_DAYS, 90),
+    accountSessionMinutes: num(dto.ACCOUNT_SESSION_MINUTES, 15),
     logLevel: (dto.LOG_LEVEL ?? 'info') as AppConfig['logLevel'],
   } satisfies AppConfig);
   return config;

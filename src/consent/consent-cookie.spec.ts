@@ -8,6 +8,7 @@ import {
   signConsent,
   verifyConsent,
   withApproval,
+  withoutClient,
 } from './consent-cookie';
 
 const signerWith = (key: string): CookieSigner => ({
@@ -84,5 +85,11 @@ describe('consent cookie (DESIGN.md Consent cookie; MCP security best practices:
     expect(value.length).toBeLessThanOrEqual(MAX_CONSENT_COOKIE_LENGTH);
     expect(approvals.at(-1)?.application_id).toMatch(/^client-49-/);
     expect(approvals.some((a) => a.application_id.startsWith('client-0-'))).toBe(false);
+  });
+
+  it('forgets every approval of a revoked client and keeps the others', () => {
+    const B = approvalFor('client-b', 'https://b.example.com/cb', SCOPES, NOW);
+    const A2 = approvalFor('client-a', 'https://a.example.com/other', SCOPES, NOW);
+    expect(withoutClient([A, B, A2], 'client-a')).toEqual([B]);
   });
 });

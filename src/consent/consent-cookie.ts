@@ -93,3 +93,8 @@ export function withApproval(approvals: readonly ConsentApproval[], approval: Co
   }
   return value;
 }
+
+/** The approvals without any of `clientId`'s (the user revoked that client: the consent page must show again). */
+export function withoutClient(approvals: readonly ConsentApproval[], clientId: string): ConsentApproval[] {
+  return approvals.filter((a) => a.application_id !== clientId);
+}

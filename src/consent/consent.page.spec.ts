@@ -68,4 +68,8 @@ describe('consent page (DESIGN.md Consent page)', () => {
     expect(page).not.toMatch(/<(script|link|img)\b/);
     expect(page).not.toMatch(/src="http/);
   });
+
+  it('links to the connected apps page, where the user can revoke what they allowed', () => {
+    expect(renderConsentPage(base)).toContain('<a href="/account">Manage connected apps</a>');
+  });
 });

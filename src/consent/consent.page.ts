@@ -87,6 +87,7 @@ ${model.documentHost === undefined ? '' : html`<p class="origin" aria-label="App
 <button type="submit" name="decision" value="allow" class="primary">Allow</button>
 </div>
 </form>
-<p class="fine">Application id: ${model.clientId}</p>`;
+<p class="fine">Application id: ${model.clientId}</p>
+<p class="fine"><a href="/account">Manage connected apps</a>: see and revoke the applications you have allowed.</p>`;
   return renderPage(`Allow ${name}?`, body, { serverName: model.serverName });
 }

@@ -15,7 +15,25 @@ export interface DemoUser {
   surname: string;
   jobTitle: string;
   officeLocation: string;
+  /** App roles assigned in the emulated app registration (id_token `roles`). */
+  roles: string[];
+  /** Security group object ids (id_token `groups`). */
+  groups: string[];
 }
+
+/** The emulated tenant's app roles (defined on the app registration, assigned to users). */
+export const DEMO_APP_ROLES = {
+  /** Gates the `get_server_status` tool. */
+  toolsAdmin: 'Tools.Admin',
+} as const;
+
+/** The emulated tenant's security groups, by object id (Entra puts ids, not names, in the `groups` claim). */
+export const DEMO_GROUPS = {
+  /** "MCP Tool Administrators": Adele Vance. */
+  toolAdministrators: 'b5a3c1d0-7e2f-4a6b-9c8d-0f1e2d3c4b01',
+  /** "Marketing": Megan Bowen, Alex Wilber. */
+  marketing: 'c6b4d2e1-8f3a-4b7c-8d9e-1a2b3c4d5b02',
+} as const;
 
 /** Microsoft's well-known demo personas; the first is the default on the sign-in page. */
 export const DEMO_USERS: readonly DemoUser[] = [
@@ -29,6 +47,8 @@ export const DEMO_USERS: readonly DemoUser[] = [
     surname: 'Vance',
     jobTitle: 'Retail Manager',
     officeLocation: '18/2111',
+    roles: [DEMO_APP_ROLES.toolsAdmin],
+    groups: [DEMO_GROUPS.toolAdministrators],
   },
   {
     oid: '4e9a7b1c-2d3f-4a5b-8c6d-1a2b3c4d5e02',
@@ -40,6 +60,8 @@ export const DEMO_USERS: readonly DemoUser[] = [
     surname: 'Bowen',
     jobTitle: 'Marketing Manager',
     officeLocation: '12/1110',
+    roles: [],
+    groups: [DEMO_GROUPS.marketing],
   },
   {
     oid: '7f3e2d1c-5b4a-4c9d-8e7f-1a2b3c4d5e03',
@@ -51,6 +73,8 @@ export const DEMO_USERS: readonly DemoUser[] = [
     surname: 'Wilber',
     jobTitle: 'Marketing Assistant',
     officeLocation: '131/1104',
+    roles: [],
+    groups: [DEMO_GROUPS.marketing],
   },
 ];
 

@@ -71,7 +71,8 @@ export function emulatorProviderConfiguration(options: EmulatorProviderOptions):
     responseTypes: ['code'],
     scopes: ['openid', 'profile', 'email', 'offline_access'],
     claims: {
-      openid: ['sub', 'oid', 'tid'],
+      // Entra puts `roles` (assigned app roles) and `groups` (when the groups claim is configured) in the id_token.
+      openid: ['sub', 'oid', 'tid', 'roles', 'groups'],
       profile: ['name', 'preferred_username'],
       email: ['email'],
     },
@@ -149,6 +150,9 @@ export function emulatorProviderConfiguration(options: EmulatorProviderOptions):
           name: user.name,
           preferred_username: user.preferredUsername,
           email: user.mail,
+          // Entra omits `roles` when none is assigned.
+          ...(user.roles.length > 0 ? { roles: user.roles } : {}),
+          groups: user.groups,
         }),
       };
     },

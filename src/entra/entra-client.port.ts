@@ -8,6 +8,17 @@ export interface EntraIdentity {
   name: string;
   /** Sign-in name, e.g. `adelev@contoso.com`. */
   preferredUsername: string;
+  /**
+   * App roles assigned to the user in this app registration (`roles` claim), e.g. `Tools.Admin`.
+   * Empty when none are assigned (Entra then omits the claim).
+   */
+  roles: string[];
+  /**
+   * Object ids of the user's security groups (`groups` claim, when the app registration's
+   * "groups claim" is configured). Empty when not configured or on group overage (more
+   * groups than fit in a token: Entra then omits them, and group-gated tools are refused).
+   */
+  groups: string[];
 }
 
 /** Tokens from Entra's token endpoint. Held server-side only; never logged, never sent to MCP clients. */

@@ -6,7 +6,13 @@ const claims = { oid: '00000000-0000-0000-0000-000000000001', tid: TENANT, name:
 
 describe('identityFromClaims', () => {
   it('maps oid, tid, name and preferred_username', () => {
-    expect(identityFromClaims(claims, TENANT)).toEqual({ oid: claims.oid, tid: TENANT, name: 'Adele Vance', preferredUsername: 'adelev@contoso.com' });
+    expect(identityFromClaims(claims, TENANT)).toEqual({ oid: claims.oid, tid: TENANT, name: 'Adele Vance', preferredUsername: 'adelev@contoso.com', roles: [], groups: [] });
+  });
+
+  it('keeps the app roles and group ids (the per-tool authorization reads them); malformed claims count as none', () => {
+    const withRoles = { ...claims, roles: ['Tools.Admin', 'Tools.Admin', 7], groups: ['6f1d9b0a-0000-4000-8000-000000000001'] };
+    expect(identityFromClaims(withRoles, TENANT)).toMatchObject({ roles: ['Tools.Admin'], groups: ['6f1d9b0a-0000-4000-8000-000000000001'] });
+    expect(identityFromClaims({ ...claims, roles: 'Tools.Admin', groups: { a: 1 } }, TENANT)).toMatchObject({ roles: [], groups: [] });
   });
 
   it('accepts the tenant id in any letter case', () => {

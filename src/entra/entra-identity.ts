@@ -18,5 +18,11 @@ export function identityFromClaims(claims: Record<string, unknown>, expectedTena
     throw new EntraError('invalid_response', 'The id_token has no oid claim (request the profile scope)');
   }
   const preferredUsername = str('preferred_username') ?? str('upn') ?? str('email') ?? '';
-  return { oid, tid, name: str('name') ?? preferredUsername, preferredUsername };
+  return { oid, tid, name: str('name') ?? preferredUsername, preferredUsername, roles: strings(claims.roles), groups: strings(claims.groups) };
+}
+
+/** A claim that should be an array of strings (`roles`, `groups`); anything else counts as none. */
+function strings(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return [...new Set(value.filter((v): v is string => typeof v === 'string' && v.length > 0 && v.length <= 256))].slice(0, 500);
 }

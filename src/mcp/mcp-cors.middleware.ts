@@ -11,10 +11,11 @@ import type { NextFunction, Request, Response } from 'express';
 export class McpCorsMiddleware implements NestMiddleware {
   use(req: Request, res: Response, next: NextFunction): void {
     res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Access-Control-Expose-Headers', 'Mcp-Session-Id, WWW-Authenticate');
+    // `/mcp` is stateless: no Mcp-Session-Id to expose.
+    res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate');
     if (req.method === 'OPTIONS') {
       res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
-      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Mcp-Session-Id, Last-Event-ID');
       res.setHeader('Access-Control-Max-Age', '600');
       res.status(204).end();
       return;

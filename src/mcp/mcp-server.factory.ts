@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
+import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
+import type { AuthInfo, CacheHint } from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { AppConfig } from '../config/app-config';
 import { UserContext } from '../oauth/user-context';
 import { ToolCallService } from './tool-call.service';
@@ -15,9 +14,16 @@ const INSTRUCTIONS =
   'Tools that act as the signed-in Microsoft Entra ID user: get_user_name and get_user_profile read Microsoft Graph /me; whoami shows the identity this server sees.';
 
 /**
- * How a request's user reaches the SDK: the transports hand `req.auth` to every
- * message as `extra.authInfo`. The access token itself is deliberately not passed
- * on: no tool needs it.
+ * MCP 2026-07-28 caching hint for `tools/list` and `server/discover` (SEP-2549). The tool set
+ * only changes with a deployment, but which tools a user sees may depend on who asks:
+ * `private` (never a shared cache), five minutes.
+ */
+export const LIST_CACHE_HINT: CacheHint = { ttlMs: 300_000, cacheScope: 'private' };
+
+/**
+ * How a request's user reaches the SDK: the HTTP layer hands it over as the request's
+ * `authInfo`, which every handler sees as `ctx.http.authInfo`. The access token itself is
+ * deliberately not passed on: no tool needs it.
  */
 export function authInfoFor(user: UserContext): AuthInfo {
   return { token: '', clientId: user.clientId, scopes: user.scopes, extra: { user } };
@@ -25,14 +31,18 @@ export function authInfoFor(user: UserContext): AuthInfo {
 
 function userOf(authInfo: AuthInfo | undefined): UserContext {
   const user = authInfo?.extra?.user as UserContext | undefined;
-  if (!user) throw new McpError(ErrorCode.InternalError, 'No authenticated user on this request.');
+  if (!user) throw new ProtocolError(ProtocolErrorCode.InternalError, 'No authenticated user on this request.');
   return user;
 }
 
 /**
- * One low-level MCP `Server` per session (the SDK's model), never one per request.
- * Handlers delegate to the singleton ToolRegistry/ToolCallService, and all
- * sessions share one Ajv validator (the SDK would compile a new one per Server).
+ * Builds the MCP `Server` (SDK v2) that every transport connects: one per request on
+ * `/mcp` (both protocol eras, stateless) and one per HTTP+SSE stream. Building one is
+ * cheap on purpose: the two handlers delegate to the singleton ToolRegistry (tool
+ * definitions and JSON schemas computed once at start) and ToolCallService, and every
+ * instance shares one JSON Schema validator (the SDK would otherwise create its own).
+ * The low-level `Server` is used rather than `McpServer`, whose `registerTool` would
+ * convert each tool's schema again for every instance.
  */
 @Injectable()
 export class McpServerFactory {
@@ -49,11 +59,15 @@ export class McpServerFactory {
       capabilities: { tools: { listChanged: false } },
       instructions: INSTRUCTIONS,
       jsonSchemaValidator: this.validator,
+      cacheHints: { 'tools/list': LIST_CACHE_HINT, 'server/discover': LIST_CACHE_HINT },
     });
-    server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: this.registry.list() }));
-    server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
-      this.toolCalls.call(request.params.name, request.params.arguments, userOf(extra.authInfo), extra.signal),
-    );
+    // Only the tools this caller's Entra app roles and groups allow (per-tool authorization).
+    server.setRequestHandler('tools/list', (_request, ctx) => ({ tools: this.registry.listFor(userOf(ctx.http?.authInfo)) }));
+    server.setRequestHandler('tools/call', async (request, ctx) => {
+      const result = await this.toolCalls.call(request.params.name, request.params.arguments, userOf(ctx.http?.authInfo), ctx.mcpReq.signal);
+      // The era's wire shape of a tool result (the SDK leaves this to low-level handlers).
+      return server.projectCallToolResult(result, undefined);
+    });
     return server;
   }
 }

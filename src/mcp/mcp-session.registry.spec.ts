@@ -13,6 +13,8 @@ const user = (grantId: string, oid = `oid-${grantId}`): UserContext => ({
   preferredUsername: 'u',
   clientId: 'c',
   scopes: ['mcp:tools'],
+  roles: [],
+  groups: [],
   grantId,
 });
 
@@ -20,7 +22,7 @@ const user = (grantId: string, oid = `oid-${grantId}`): UserContext => ({
 function session(registry: McpSessionRegistry, id: string, grantId: string, lastActivityAt = Date.now()): McpSession & { closed: boolean } {
   const fake = {
     id,
-    kind: 'streamable-http',
+    kind: 'sse',
     owner: { grantId, oid: `oid-${grantId}` },
     lastActivityAt,
     closed: false,
@@ -64,13 +66,12 @@ describe('McpSessionRegistry', () => {
   it('gives a session only to the grant and user that opened it; others see "not found" and it survives', () => {
     const s = session(registry, 's1', 'g1');
     registry.add(s);
-    expect(registry.find('s1', user('g1'), 'streamable-http')).toBe(s);
-    expect(registry.find('s1', user('g2'), 'streamable-http')).toBeUndefined();
-    expect(registry.find('s1', user('g1', 'another-oid'), 'streamable-http')).toBeUndefined();
-    expect(registry.find('s1', user('g1'), 'sse')).toBeUndefined();
-    expect(registry.find('nope', user('g1'), 'streamable-http')).toBeUndefined();
+    expect(registry.find('s1', user('g1'), 'sse')).toBe(s);
+    expect(registry.find('s1', user('g2'), 'sse')).toBeUndefined();
+    expect(registry.find('s1', user('g1', 'another-oid'), 'sse')).toBeUndefined();
+    expect(registry.find('nope', user('g1'), 'sse')).toBeUndefined();
     expect(s.closed).toBe(false);
-    expect(registry.find('s1', user('g1'), 'streamable-http')).toBe(s);
+    expect(registry.find('s1', user('g1'), 'sse')).toBe(s);
   });
 
   it('closes sessions idle for MCP_SESSION_IDLE_SECONDS, and only those; use keeps a session alive', () => {
@@ -79,7 +80,7 @@ describe('McpSessionRegistry', () => {
     const used = session(registry, 'used', 'g2', now - 61_000);
     const fresh = session(registry, 'fresh', 'g3', now - 1_000);
     [idle, used, fresh].forEach((s) => registry.add(s));
-    registry.find('used', user('g2'), 'streamable-http');
+    registry.find('used', user('g2'), 'sse');
     expect(registry.closeIdle(now)).toBe(1);
     expect(idle.closed).toBe(true);
     expect([used.closed, fresh.closed]).toEqual([false, false]);
@@ -106,7 +107,7 @@ describe('McpSessionRegistry', () => {
       id: null,
     });
     expect([a.closed, b.closed]).toEqual([false, false]);
-    expect(registry.find('a', user('g1'), 'streamable-http')).toBe(a);
+    expect(registry.find('a', user('g1'), 'sse')).toBe(a);
   });
 
   it('counts each grant on its own, and a closed session frees its place', async () => {

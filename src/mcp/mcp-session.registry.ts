@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Server } from '@modelcontextprotocol/server';
 import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
-import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { AppConfig } from '../config/app-config';
 import { GrantLiveness } from '../oauth/grant-liveness';
 import { UserContext } from '../oauth/user-context';
@@ -16,8 +15,8 @@ interface SessionBase {
   lastActivityAt: number;
 }
 
-export type McpSession = SessionBase &
-  ({ kind: 'sse'; transport: SSEServerTransport } | { kind: 'streamable-http'; transport: StreamableHTTPServerTransport });
+/** `/mcp` keeps no sessions (stateless, both eras): only HTTP+SSE streams live here. */
+export type McpSession = SessionBase & { kind: 'sse'; transport: SSEServerTransport };
 
 export type McpSessionKind = McpSession['kind'];
 
@@ -25,7 +24,7 @@ export type McpSessionKind = McpSession['kind'];
 const GRANT_CHECK_BATCH = 32;
 
 /**
- * The open MCP sessions of this process, both transports. A session lives in the memory of
+ * The open HTTP+SSE sessions of this process (`/mcp` keeps none). A session lives in the memory of
  * the instance that opened it; SSE messages reach it from other instances through
  * SseSessionRelay (tokens and grants are shared through the store).
  *

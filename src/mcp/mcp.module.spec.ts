@@ -8,6 +8,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { Observable, tap } from 'rxjs';
 import { z } from 'zod';
+import { AuditModule } from '../audit/audit.module';
 import { AppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/app-config.module';
 import { loadConfig } from '../config/load-config';
@@ -31,7 +32,7 @@ import { UserContextAccessor } from './user-context.accessor';
 
 /*
  * McpModule wired as in production, with fakes for the OAuth ports and a tiny
- * Graph: the guard, the transports, sessions and the tool machinery
+ * Graph: the guard, `/mcp` on both protocol eras, HTTP+SSE sessions and the tool machinery
  * (ExternalContextCreator, interceptors, AsyncLocalStorage). The full OAuth flow
  * with the Entra emulator is in test/mcp.e2e-spec.ts.
  */
@@ -43,6 +44,8 @@ const user = (name: string, grantId: string, scopes = ['mcp:tools', 'user.read']
   preferredUsername: `${name.replace(' ', '.').toLowerCase()}@contoso.com`,
   clientId: 'client-1',
   scopes,
+  roles: [],
+  groups: [],
   grantId,
 });
 const TOKENS: Record<string, UserContext> = {
@@ -51,10 +54,10 @@ const TOKENS: Record<string, UserContext> = {
   'tools-only-token': user('Alex Wilber', 'grant-alex', ['mcp:tools']),
   'read-only-token': user('Alex Wilber', 'grant-alex2', ['user.read']),
   // Used only while Graph fails: nothing cached for these grants.
-  'graph-down-streamable-http-token': user('Adele Vance', 'grant-adele-2'),
-  'graph-down-sse-token': user('Adele Vance', 'grant-adele-3'),
-  // Grants that end (revoked elsewhere) during a test.
-  'ending-streamable-http-token': user('Alex Wilber', 'grant-ending-streamable-http'),
+  'graph-down-streamable-http-2026-token': user('Adele Vance', 'grant-adele-2'),
+  'graph-down-streamable-http-token': user('Adele Vance', 'grant-adele-3'),
+  'graph-down-sse-token': user('Adele Vance', 'grant-adele-4'),
+  // A grant that ends (revoked elsewhere) during a test.
   'ending-sse-token': user('Alex Wilber', 'grant-ending-sse'),
   // Opens MCP_MAX_SESSIONS_PER_GRANT sessions, then one more.
   'capped-token': user('Megan Bowen', 'grant-capped'),
@@ -191,8 +194,26 @@ function rawRequest(
 }
 
 const JSON_AND_SSE = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
 const callTool = (name: string, id = 2) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: {} } });
+const MODERN = '2026-07-28';
+/** The per-request `_meta` envelope of MCP 2026-07-28. */
+const envelope = (protocolVersion = MODERN) => ({
+  'io.modelcontextprotocol/protocolVersion': protocolVersion,
+  'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+});
+/** A raw 2026-07-28 request: envelope in `_meta`, method (and tool name) in headers. */
+function modernRequest(token: string, method: string, params: Record<string, unknown> = {}, headers: Record<string, string> = {}): RequestInit {
+  const name: Record<string, string> = typeof params.name === 'string' ? { 'mcp-name': params.name } : {};
+  return {
+    method: 'POST',
+    headers: { ...JSON_AND_SSE, authorization: `Bearer ${token}`, 'mcp-protocol-version': MODERN, 'mcp-method': method, ...name, ...headers },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: envelope() } }),
+  };
+}
+
+const TRANSPORTS: McpTransportName[] = ['streamable-http-2026', 'streamable-http', 'sse'];
 
 describe('McpModule (fake OAuth ports, tiny Graph)', () => {
   jest.setTimeout(30_000);
@@ -209,7 +230,7 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'mcp-spec-'));
     config = loadConfig({ NODE_ENV: 'test', PORT: String(port), DATA_DIR: dataDir, GRAPH_BASE_URL: graph.url, LOG_LEVEL: 'silent', MCP_MAX_SESSIONS_PER_GRANT: '3' });
     const moduleRef = await Test.createTestingModule({
-      imports: [AppConfigModule.forConfig(config), InMemoryStoreModule, McpModule],
+      imports: [AppConfigModule.forConfig(config), InMemoryStoreModule, AuditModule, McpModule],
       providers: [ProbeTools],
     })
       .overrideModule(OAuthModule)
@@ -251,11 +272,14 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
       expect(res.headers.get('cache-control')).toBe('no-store');
     });
 
-    it('answers a bad token with 401 and error="invalid_token"', async () => {
+    it('answers a bad token with 401 and error="invalid_token", on a 2026-07-28 request too', async () => {
       const res = await fetch(`${url}/mcp`, { method: 'POST', headers: { ...JSON_AND_SSE, authorization: 'Bearer not-a-token' }, body: JSON.stringify(initialize) });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe(`${challenge()}, error="invalid_token"`);
       expect(await res.json()).toEqual({ error: 'invalid_token', error_description: 'The access token is invalid, expired or revoked.' });
+      const modern = await fetch(`${url}/mcp`, modernRequest('not-a-token', 'tools/list'));
+      expect(modern.status).toBe(401);
+      expect(modern.headers.get('www-authenticate')).toBe(`${challenge()}, error="invalid_token"`);
     });
 
     it('never accepts a token in the query string or the body', async () => {
@@ -267,10 +291,11 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
     });
 
     it('answers a token without mcp:tools with 403 insufficient_scope naming mcp:tools', async () => {
-      const res = await fetch(`${url}/sse`, { headers: { authorization: 'Bearer read-only-token' } });
-      expect(res.status).toBe(403);
-      expect(res.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
-      expect(res.headers.get('www-authenticate')).toContain('scope="mcp:tools"');
+      for (const res of [await fetch(`${url}/sse`, { headers: { authorization: 'Bearer read-only-token' } }), await fetch(`${url}/mcp`, modernRequest('read-only-token', 'tools/list'))]) {
+        expect(res.status).toBe(403);
+        expect(res.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+        expect(res.headers.get('www-authenticate')).toContain('scope="mcp:tools"');
+      }
     });
   });
 
@@ -286,16 +311,16 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
     expect(sse.status).toBe(403);
   });
 
-  it('answers CORS preflights on /mcp for browser clients, and not on /sse', async () => {
+  it('answers CORS preflights on /mcp for browser clients (2026-07-28 headers included), and not on /sse', async () => {
     const preflight = await fetch(`${url}/mcp`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, mcp-session-id' },
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, mcp-method, mcp-name' },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
-    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization.*Content-Type.*Mcp-Session-Id.*Mcp-Protocol-Version.*Last-Event-ID/);
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization.*Content-Type.*Mcp-Protocol-Version.*Mcp-Method.*Mcp-Name/);
     const unauthorized = await fetch(`${url}/mcp`, { method: 'POST', headers: { origin: 'https://app.example' } });
-    expect(unauthorized.headers.get('access-control-expose-headers')).toBe('Mcp-Session-Id, WWW-Authenticate');
+    expect(unauthorized.headers.get('access-control-expose-headers')).toBe('WWW-Authenticate');
     const initialized = await fetch(`${url}/mcp`, {
       method: 'POST',
       headers: { ...JSON_AND_SSE, origin: 'https://app.example', authorization: 'Bearer adele-token' },
@@ -303,18 +328,15 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
     });
     expect(initialized.status).toBe(200);
     expect(initialized.headers.get('access-control-allow-origin')).toBe('*');
-    expect(initialized.headers.get('access-control-expose-headers')).toBe('Mcp-Session-Id, WWW-Authenticate');
-    const sessionId = initialized.headers.get('mcp-session-id');
-    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
     await initialized.body?.cancel();
-    await fetch(`${url}/mcp`, { method: 'DELETE', headers: { authorization: 'Bearer adele-token', 'mcp-session-id': sessionId! } });
     const sse = await fetch(`${url}/sse`, { headers: { origin: 'https://app.example' } });
     expect(sse.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  describe.each<McpTransportName>(['streamable-http', 'sse'])('over %s', (transport) => {
-    it('lists the tools with their input schemas', async () => {
-      const { client, close } = await connectClient(url, transport, 'adele-token');
+  describe.each(TRANSPORTS)('over %s', (transport) => {
+    it('negotiates its protocol revision and lists the tools with their input schemas', async () => {
+      const { client, protocolVersion, close } = await connectClient(url, transport, 'adele-token');
+      expect(protocolVersion).toBe({ 'streamable-http-2026': '2026-07-28', 'streamable-http': '2025-11-25', sse: '2024-11-05' }[transport]);
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual(['get_user_name', 'get_user_profile', 'probe_fail', 'probe_user_after_delay', 'whoami']);
       expect(tools.find((t) => t.name === 'probe_user_after_delay')?.inputSchema).toMatchObject({
@@ -358,7 +380,7 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
       await Promise.all([adele.close(), megan.close()]);
     });
 
-    it('turns failures into isError results with one clear sentence, and the session lives on', async () => {
+    it('turns failures into isError results with one clear sentence, and the client carries on', async () => {
       const { client, close } = await connectClient(url, transport, `graph-down-${transport}-token`);
       const own = await client.callTool({ name: 'probe_fail', arguments: { kind: 'tool' } });
       expect(own).toMatchObject({ isError: true });
@@ -378,25 +400,115 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
     it('refuses a tools/call needing user.read from a token with only mcp:tools: 403 insufficient_scope on the HTTP request', async () => {
       const { client, sessionId, close } = await connectClient(url, transport, 'tools-only-token');
       expect(firstText(await client.callTool({ name: 'whoami', arguments: {} }))).toContain('Alex Wilber');
-      const path = transport === 'sse' ? `/messages?sessionId=${sessionId}` : '/mcp';
-      const res = await fetch(`${url}${path}`, {
-        method: 'POST',
-        headers: { ...JSON_AND_SSE, authorization: 'Bearer tools-only-token', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' },
-        body: JSON.stringify(callTool('get_user_name', 99)),
-      });
+      const request: RequestInit =
+        transport === 'streamable-http-2026'
+          ? modernRequest('tools-only-token', 'tools/call', { name: 'get_user_name', arguments: {} })
+          : {
+              method: 'POST',
+              headers: { ...JSON_AND_SSE, authorization: 'Bearer tools-only-token', 'mcp-protocol-version': '2025-11-25' },
+              body: JSON.stringify(callTool('get_user_name', 99)),
+            };
+      const res = await fetch(`${url}${transport === 'sse' ? `/messages?sessionId=${sessionId}` : '/mcp'}`, request);
       expect(res.status).toBe(403);
       expect(res.headers.get('www-authenticate')).toBe(
         `Bearer resource_metadata="${config.serverOrigin}/.well-known/oauth-protected-resource", scope="mcp:tools user.read", error="insufficient_scope", error_description="The tool get_user_name needs the scope mcp:tools user.read."`,
       );
       await close();
     });
+  });
 
-    it("gives another grant's token 404 for the session, and the session survives", async () => {
-      const adele = await connectClient(url, transport, 'adele-token');
-      const path = transport === 'sse' ? `/messages?sessionId=${adele.sessionId}` : '/mcp';
-      const intrusion = await fetch(`${url}${path}`, {
+  describe('/mcp on MCP 2026-07-28 (stateless, per-request envelope)', () => {
+    it('answers server/discover with the revisions served, the tools capability, and a caching hint', async () => {
+      const res = await fetch(`${url}/mcp`, modernRequest('adele-token', 'server/discover'));
+      expect(res.status).toBe(200);
+      expect(res.headers.get('mcp-session-id')).toBeNull();
+      const { result } = (await res.json()) as { result: Record<string, unknown> };
+      expect(result).toMatchObject({
+        supportedVersions: [MODERN],
+        capabilities: { tools: {} },
+        _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'mcp-entra-server' } },
+      });
+      expect(result).toMatchObject({ ttlMs: 300_000, cacheScope: 'private' });
+    });
+
+    it('puts a private caching hint on tools/list', async () => {
+      const res = await fetch(`${url}/mcp`, modernRequest('adele-token', 'tools/list'));
+      const { result } = (await res.json()) as { result: { tools: unknown[]; ttlMs: number; cacheScope: string } };
+      expect(result.tools).toHaveLength(5);
+      expect({ ttlMs: result.ttlMs, cacheScope: result.cacheScope }).toEqual({ ttlMs: 300_000, cacheScope: 'private' });
+    });
+
+    it('refuses a request whose Mcp-Method header disagrees with its body, before any tool runs', async () => {
+      CountingInterceptor.calls = [];
+      const res = await fetch(`${url}/mcp`, modernRequest('adele-token', 'tools/call', { name: 'probe_user_after_delay', arguments: { delayMs: 0 } }, { 'mcp-method': 'tools/list' }));
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: number } }).error.code).toBe(-32020);
+      const name = await fetch(`${url}/mcp`, modernRequest('adele-token', 'tools/call', { name: 'probe_user_after_delay', arguments: { delayMs: 0 } }, { 'mcp-name': 'whoami' }));
+      expect(name.status).toBe(400);
+      expect(((await name.json()) as { error: { code: number } }).error.code).toBe(-32020);
+      expect(CountingInterceptor.calls).toEqual([]);
+    });
+
+    it('acknowledges subscriptions/listen with no notification types: the tool set never changes', async () => {
+      const controller = new AbortController();
+      const res = await fetch(`${url}/mcp`, {
+        ...modernRequest('adele-token', 'subscriptions/listen', { notifications: { toolsListChanged: true } }),
+        signal: controller.signal,
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/event-stream');
+      const reader = res.body!.getReader();
+      let text = '';
+      try {
+        while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
+      } finally {
+        controller.abort();
+      }
+      const ack = JSON.parse(/data: (.*)\n/.exec(text)![1]!) as { method: string; params: { notifications: unknown } };
+      expect(ack).toMatchObject({ method: 'notifications/subscriptions/acknowledged', params: { notifications: {} } });
+    });
+
+    it('answers a revision it does not serve with UnsupportedProtocolVersion, naming the ones it does', async () => {
+      const request = modernRequest('adele-token', 'tools/list', {}, { 'mcp-protocol-version': '2099-01-01' });
+      request.body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: envelope('2099-01-01') } });
+      const res = await fetch(`${url}/mcp`, request);
+      const body = (await res.json()) as { error: { code: number; data: { supported: string[] } } };
+      expect(body.error.code).toBe(-32022);
+      expect(body.error.data.supported).toContain(MODERN);
+    });
+  });
+
+  describe('/mcp on the 2025 revisions (stateless by default)', () => {
+    it.each(['2025-11-25', '2025-06-18', '2025-03-26'])('initializes %s without issuing an Mcp-Session-Id, and answers a later request without one', async (version) => {
+      const init = await fetch(`${url}/mcp`, {
         method: 'POST',
-        headers: { ...JSON_AND_SSE, authorization: 'Bearer megan-token', 'mcp-session-id': adele.sessionId, 'mcp-protocol-version': '2025-06-18' },
+        headers: { ...JSON_AND_SSE, authorization: 'Bearer adele-token' },
+        body: JSON.stringify({ ...initialize, params: { ...initialize.params, protocolVersion: version } }),
+      });
+      expect(init.status).toBe(200);
+      expect(init.headers.get('mcp-session-id')).toBeNull();
+      expect(await init.text()).toContain(`"protocolVersion":"${version}"`);
+      const call = await fetch(`${url}/mcp`, {
+        method: 'POST',
+        headers: { ...JSON_AND_SSE, authorization: 'Bearer adele-token', 'mcp-protocol-version': version },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'probe_user_after_delay', arguments: { delayMs: 0 } } }),
+      });
+      expect(call.status).toBe(200);
+      expect(await call.text()).toContain('Adele Vance');
+    });
+
+    it.each(['GET', 'DELETE'])('answers %s /mcp with 405: a stateless server has no session stream to open or end', async (method) => {
+      const res = await fetch(`${url}/mcp`, { method, headers: { authorization: 'Bearer adele-token', accept: 'text/event-stream' } });
+      expect(res.status).toBe(405);
+    });
+  });
+
+  describe('HTTP+SSE sessions', () => {
+    it("gives another grant's token 404 for the session, and the session survives", async () => {
+      const adele = await connectClient(url, 'sse', 'adele-token');
+      const intrusion = await fetch(`${url}/messages?sessionId=${adele.sessionId}`, {
+        method: 'POST',
+        headers: { ...JSON_AND_SSE, authorization: 'Bearer megan-token' },
         body: JSON.stringify(callTool('get_user_name', 7)),
       });
       expect(intrusion.status).toBe(404);
@@ -405,13 +517,12 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
       await adele.close();
     });
 
-    it('removes the session when the client ends it (DELETE /mcp, or closing the SSE stream)', async () => {
-      const { sessionId, close } = await connectClient(url, transport, 'megan-token');
-      const path = transport === 'sse' ? `/messages?sessionId=${sessionId}` : '/mcp';
+    it('removes the session when the client closes its stream', async () => {
+      const { sessionId, close } = await connectClient(url, 'sse', 'megan-token');
       const probe = () =>
-        fetch(`${url}${path}`, {
+        fetch(`${url}/messages?sessionId=${sessionId}`, {
           method: 'POST',
-          headers: { ...JSON_AND_SSE, authorization: 'Bearer megan-token', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' },
+          headers: { ...JSON_AND_SSE, authorization: 'Bearer megan-token' },
           body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
         }).then((res) => res.status);
       expect(await probe()).toBe(202);
@@ -419,12 +530,12 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
       await waitForAsync(async () => (await probe()) === 404);
     });
 
-    it("closes the open session stream once its grant has ended (revoked on any instance), and keeps other grants' sessions", async () => {
-      const ending = await openSessionStream(url, transport, `ending-${transport}-token`);
-      const other = await openSessionStream(url, transport, 'megan-token');
+    it("closes the open stream once its grant has ended (revoked on any instance), and keeps other grants' streams", async () => {
+      const ending = await openSessionStream(url, 'sse', 'ending-sse-token');
+      const other = await openSessionStream(url, 'sse', 'megan-token');
       try {
         expect(await endsWithin(ending, 300)).toBe('open');
-        FakeGrantLiveness.ended.add(`grant-ending-${transport}`);
+        FakeGrantLiveness.ended.add('grant-ending-sse');
         expect(await endsWithin(ending, 2_000)).toBe('ended');
         expect(await endsWithin(other, 300)).toBe('open');
       } finally {
@@ -432,64 +543,51 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
         other.abort();
       }
     });
-  });
 
-  it('ends a Streamable HTTP session on DELETE /mcp; the id is then unknown', async () => {
-    const { sessionId } = await connectClient(url, 'streamable-http', 'adele-token');
-    const headers = { authorization: 'Bearer adele-token', 'mcp-session-id': sessionId };
-    expect((await fetch(`${url}/mcp`, { method: 'DELETE', headers })).status).toBe(200);
-    const after = await fetch(`${url}/mcp`, { method: 'POST', headers: { ...headers, ...JSON_AND_SSE }, body: JSON.stringify(callTool('whoami')) });
-    expect(after.status).toBe(404);
-  });
+    it('keeps SSE streams alive with comment lines', async () => {
+      const controller = new AbortController();
+      const res = await fetch(`${url}/sse`, { headers: { authorization: 'Bearer adele-token' }, signal: controller.signal });
+      expect(res.headers.get('content-type')).toBe('text/event-stream');
+      const reader = res.body!.getReader();
+      let text = '';
+      const deadline = Date.now() + 2_000;
+      while (!text.includes(': keepalive') && Date.now() < deadline) text += new TextDecoder().decode((await reader.read()).value);
+      controller.abort();
+      expect(text).toMatch(/^event: endpoint\ndata: \/messages\?sessionId=[0-9a-f-]{36}\n\n/);
+      expect(text).toContain(': keepalive\n\n');
+    });
 
-  it('asks for a session id on a Streamable HTTP request that is not an initialize', async () => {
-    const res = await fetch(`${url}/mcp`, { method: 'POST', headers: { ...JSON_AND_SSE, authorization: 'Bearer adele-token' }, body: JSON.stringify(callTool('whoami')) });
-    expect(res.status).toBe(400);
-  });
+    it('refuses a new SSE session beyond MCP_MAX_SESSIONS_PER_GRANT with 429 and a readable JSON error, and keeps the open ones', async () => {
+      const streams = [];
+      for (let i = 0; i < 3; i++) streams.push(await openSessionStream(url, 'sse', 'capped-token'));
+      try {
+        const refused = await fetch(`${url}/sse`, { headers: { authorization: 'Bearer capped-token', accept: 'text/event-stream' } });
 
-  it('keeps SSE streams alive with comment lines', async () => {
-    const controller = new AbortController();
-    const res = await fetch(`${url}/sse`, { headers: { authorization: 'Bearer adele-token' }, signal: controller.signal });
-    expect(res.headers.get('content-type')).toBe('text/event-stream');
-    const reader = res.body!.getReader();
-    let text = '';
-    const deadline = Date.now() + 2_000;
-    while (!text.includes(': keepalive') && Date.now() < deadline) text += new TextDecoder().decode((await reader.read()).value);
-    controller.abort();
-    expect(text).toMatch(/^event: endpoint\ndata: \/messages\?sessionId=[0-9a-f-]{36}\n\n/);
-    expect(text).toContain(': keepalive\n\n');
-  });
-
-  it('refuses a new SSE session beyond MCP_MAX_SESSIONS_PER_GRANT with 429 and a readable JSON error, and keeps the open ones', async () => {
-    const streams = [];
-    for (let i = 0; i < 3; i++) streams.push(await openSessionStream(url, 'sse', 'capped-token'));
-    try {
-      const refused = await fetch(`${url}/sse`, { headers: { authorization: 'Bearer capped-token', accept: 'text/event-stream' } });
-
-      expect(refused.status).toBe(429);
-      expect(refused.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(await refused.json()).toEqual({
-        jsonrpc: '2.0',
-        error: { code: -32000, message: 'Too many open MCP sessions for this sign-in (the limit is 3): close one before opening another.' },
-        id: null,
-      });
-      for (const stream of streams) {
-        expect(await endsWithin(stream, 50)).toBe('open');
-        const ping = await fetch(`${url}/messages?sessionId=${stream.sessionId}`, {
-          method: 'POST',
-          headers: { ...JSON_AND_SSE, authorization: 'Bearer capped-token' },
-          body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'ping' }),
+        expect(refused.status).toBe(429);
+        expect(refused.headers.get('content-type')).toMatch(/^application\/json/);
+        expect(await refused.json()).toEqual({
+          jsonrpc: '2.0',
+          error: { code: -32000, message: 'Too many open MCP sessions for this sign-in (the limit is 3): close one before opening another.' },
+          id: null,
         });
-        expect(ping.status).toBe(202);
+        for (const stream of streams) {
+          expect(await endsWithin(stream, 50)).toBe('open');
+          const ping = await fetch(`${url}/messages?sessionId=${stream.sessionId}`, {
+            method: 'POST',
+            headers: { ...JSON_AND_SSE, authorization: 'Bearer capped-token' },
+            body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'ping' }),
+          });
+          expect(ping.status).toBe(202);
+        }
+      } finally {
+        streams.forEach((stream) => stream.abort());
       }
-    } finally {
-      streams.forEach((stream) => stream.abort());
-    }
-    // A closed stream frees its place.
-    await waitForAsync(async () => {
-      const again = await openSessionStream(url, 'sse', 'capped-token').catch(() => undefined);
-      again?.abort();
-      return again !== undefined;
+      // A closed stream frees its place.
+      await waitForAsync(async () => {
+        const again = await openSessionStream(url, 'sse', 'capped-token').catch(() => undefined);
+        again?.abort();
+        return again !== undefined;
+      });
     });
   });
 });

@@ -8,6 +8,7 @@ import { McpServerFactory } from './mcp-server.factory';
 import { McpSessionRegistry } from './mcp-session.registry';
 import { DEFAULT_MCP_OPTIONS, MCP_OPTIONS } from './mcp.options';
 import { RequestScopePolicy } from './request-scope.policy';
+import { ServerStatusTool } from './server-status.tool';
 import { SseController } from './sse.controller';
 import { SseSessionRelay } from './sse-session.relay';
 import { SseService } from './sse.service';
@@ -41,6 +42,7 @@ import { WhoamiTool } from './whoami.tool';
     SseService,
     UserProfileTools,
     WhoamiTool,
+    ServerStatusTool,
   ],
   exports: [UserContextAccessor],
 })

@@ -17,7 +17,7 @@ const redisAvailable = requireOrSkip('Redis', redisAnswersSync(REDIS_URL), 'star
 
 const OPTIONS: McpOptions = { keepAliveMs: 25_000, grantCheckMs: 20_000, sseOwnershipTtlMs: 300, sseDeliveryTimeoutMs: 400 };
 
-const adele: UserContext = { oid: 'oid-adele', tid: 't', name: 'Adele Vance', preferredUsername: 'adele', clientId: 'c', scopes: ['mcp:tools'], grantId: 'grant-adele' };
+const adele: UserContext = { oid: 'oid-adele', tid: 't', name: 'Adele Vance', preferredUsername: 'adele', clientId: 'c', scopes: ['mcp:tools'], grantId: 'grant-adele', roles: [], groups: [] };
 const megan: UserContext = { ...adele, oid: 'oid-megan', name: 'Megan Bowen', grantId: 'grant-megan' };
 const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -8,8 +8,9 @@ import { McpHttpErrorFilter } from './mcp-http-error.filter';
 import { StreamableHttpService } from './streamable-http.service';
 
 /**
- * MCP Streamable HTTP. Nest has already parsed the body: the SDK transport gets it
- * as `parsedBody`, and the raw response (`@Res()`) because it streams.
+ * MCP Streamable HTTP, both protocol eras (StreamableHttpService). GET and DELETE are
+ * routed too, so a client asking for a session stream or ending a session hears the
+ * stateless server's answer (405) after authentication, as the spec describes.
  */
 @Controller('mcp')
 @UseGuards(AllowedHostGuard, McpBearerGuard)
@@ -22,13 +23,13 @@ export class StreamableHttpController {
     return this.streamableHttp.handle(req, res, user);
   }
 
-  /** The session's standalone SSE stream for server-initiated messages. */
+  /** 2025-era standalone stream: a stateless server has none (405). */
   @Get()
   stream(@Req() req: Request, @Res() res: Response, @AuthenticatedUser() user: UserContext): Promise<void> {
     return this.streamableHttp.handle(req, res, user);
   }
 
-  /** Ends the session. */
+  /** 2025-era session end: there are no sessions (405). */
   @Delete()
   end(@Req() req: Request, @Res() res: Response, @AuthenticatedUser() user: UserContext): Promise<void> {
     return this.streamableHttp.handle(req, res, user);

@@ -1,69 +1,57 @@
-import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { createMcpHandler } from '@modelcontextprotocol/server';
+import type { AuthInfo, McpHttpHandler } from '@modelcontextprotocol/server';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import type { NodeMcpRequestHandler } from '@modelcontextprotocol/node';
 import type { Request, Response } from 'express';
 import { UserContext } from '../oauth/user-context';
-import { badRequestError, sessionNotFoundError } from './mcp-http.errors';
 import { authInfoFor, McpServerFactory } from './mcp-server.factory';
-import { McpSessionRegistry } from './mcp-session.registry';
 import { MCP_OPTIONS, McpOptions } from './mcp.options';
 import { RequestScopePolicy } from './request-scope.policy';
-import { containsInitialize } from './scopes';
 
 /**
- * MCP Streamable HTTP (`POST/GET/DELETE /mcp`) with sessions. A POST `initialize`
- * without `Mcp-Session-Id` opens a session owned by the token's grant; every
- * other request names its session and must come from the same grant.
+ * MCP Streamable HTTP (`POST/GET/DELETE /mcp`), both protocol eras, stateless: any
+ * instance answers any request, nothing is kept between requests.
  *
- * Responses stream as SSE (the SDK's default), never `enableJsonResponse`: on a
- * long-lived transport the JSON mode keeps one stream entry per POST forever
- * (SDK issue #2559), while the SSE mode releases it when the response is written.
+ * - 2026-07-28 (a `_meta` envelope on every request): the SDK's `createMcpHandler` serves
+ *   it per request: `server/discover`, `Mcp-Method`/`Mcp-Name` header checks, the
+ *   unsupported-version error, caching hints, `subscriptions/listen`.
+ * - 2025-11-25, 2025-06-18, 2025-03-26 (`initialize` first): its stateless fallback. No
+ *   `Mcp-Session-Id` is issued, and GET/DELETE (session operations) answer 405.
+ *
+ * Each request gets a fresh `Server` from McpServerFactory (cheap by design).
  */
 @Injectable()
-export class StreamableHttpService {
-  constructor(
-    private readonly sessions: McpSessionRegistry,
-    private readonly servers: McpServerFactory,
-    private readonly scopes: RequestScopePolicy,
-    @Inject(MCP_OPTIONS) private readonly options: McpOptions,
-  ) {}
+export class StreamableHttpService implements OnModuleDestroy {
+  private readonly logger = new Logger(StreamableHttpService.name);
+  private readonly handler: McpHttpHandler;
+  private readonly serveNode: NodeMcpRequestHandler;
 
+  constructor(
+    servers: McpServerFactory,
+    private readonly scopes: RequestScopePolicy,
+    @Inject(MCP_OPTIONS) options: McpOptions,
+  ) {
+    // The SDK reports refused requests here too: they are the client's mistakes, not ours.
+    const onerror = (error: Error): void => this.logger.debug({ msg: 'MCP request refused or failed', error: error.message });
+    this.handler = createMcpHandler(() => servers.create(), { legacy: 'stateless', keepAliveMs: options.keepAliveMs, onerror });
+    this.serveNode = toNodeHandler(this.handler, {
+      onerror: (error) => this.logger.error({ msg: 'MCP request failed unexpectedly', error: error.name }, error.stack),
+    });
+  }
+
+  /**
+   * Nest has already parsed the body: the SDK gets it as the parsed body (and the raw
+   * response, because it may stream). Scopes are checked first, on the HTTP request.
+   */
   async handle(req: Request & { auth?: AuthInfo }, res: Response, user: UserContext): Promise<void> {
     const body: unknown = req.method === 'POST' ? req.body : undefined;
     this.scopes.assertAllowed(user, body);
     req.auth = authInfoFor(user);
-    const sessionId = req.headers['mcp-session-id'];
-    if (typeof sessionId === 'string') {
-      const session = this.sessions.find(sessionId, user, 'streamable-http');
-      if (!session) throw sessionNotFoundError();
-      await session.transport.handleRequest(req, res, body);
-      return;
-    }
-    if (req.method === 'POST' && containsInitialize(body)) return this.open(req, res, user, body);
-    throw badRequestError('Bad Request: Mcp-Session-Id header is required');
+    await this.serveNode(req, res, body);
   }
 
-  private async open(req: Request, res: Response, user: UserContext, body: unknown): Promise<void> {
-    const server = this.servers.create();
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      keepAliveMs: this.options.keepAliveMs,
-      onsessioninitialized: (id) =>
-        this.sessions.add({
-          id,
-          kind: 'streamable-http',
-          owner: { grantId: user.grantId, oid: user.oid },
-          server,
-          transport,
-          lastActivityAt: Date.now(),
-        }),
-    });
-    // DELETE /mcp, idle expiry and shutdown all end here.
-    server.onclose = () => this.sessions.remove(transport.sessionId);
-    await server.connect(transport);
-    await transport.handleRequest(req, res, body);
-    // The transport refused the initialize (bad headers…): nothing to keep.
-    if (transport.sessionId === undefined) await server.close();
+  async onModuleDestroy(): Promise<void> {
+    await this.handler.close();
   }
 }

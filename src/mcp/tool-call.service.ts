@@ -1,6 +1,6 @@
 import { ForbiddenException, Injectable, Logger } from '@nestjs/common';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { GraphError } from '../graph/graph.errors';
 import { UserContext } from '../oauth/user-context';
@@ -39,7 +39,7 @@ export class ToolCallService {
   async call(name: string, args: unknown, user: UserContext, signal: AbortSignal): Promise<CallToolResult> {
     const tool = this.registry.get(name);
     // MCP tools spec: an unknown tool is a protocol error, not a tool result.
-    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
     const started = performance.now();
     let result: CallToolResult;
     let outcome: Outcome;

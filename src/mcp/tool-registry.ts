@@ -1,8 +1,9 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { ExternalContextCreator } from '@nestjs/core/helpers/external-context-creator';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { decideToolAccess, isGated, ToolAccessCaller, toolAccessMeta } from './authorization/tool-access';
 import { MCP_TOOL_METADATA, McpToolOptions } from './mcp-tool.options';
 import { MCP_CONTEXT_TYPE, ToolCall } from './tool-call';
 
@@ -25,6 +26,7 @@ export interface RegisteredTool {
 export class ToolRegistry implements OnModuleInit {
   private readonly tools = new Map<string, RegisteredTool>();
   private definitions: Tool[] = [];
+  private anyGated = false;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -53,11 +55,18 @@ export class ToolRegistry implements OnModuleInit {
       }
     }
     this.definitions = [...this.tools.values()].map((tool) => tool.definition);
+    this.anyGated = [...this.tools.values()].some((tool) => isGated(tool.options));
   }
 
-  /** Tool definitions for `tools/list` (the same array every time). */
+  /** Every tool definition (the same array every time). */
   list(): Tool[] {
     return this.definitions;
+  }
+
+  /** Tool definitions for `tools/list`: only the tools this caller's Entra roles and groups allow. */
+  listFor(caller: ToolAccessCaller): Tool[] {
+    if (!this.anyGated) return this.definitions;
+    return [...this.tools.values()].filter((tool) => decideToolAccess(tool.options, caller).allowed).map((tool) => tool.definition);
   }
 
   get(name: string): RegisteredTool | undefined {
@@ -89,6 +98,7 @@ export class ToolRegistry implements OnModuleInit {
         description: options.description,
         inputSchema: jsonSchema as Tool['inputSchema'],
         ...(options.annotations ? { annotations: options.annotations } : {}),
+        ...(isGated(options) ? { _meta: toolAccessMeta(options) } : {}),
       },
     });
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { AuditTrail } from '../audit/audit-trail';
 import { isMetadataDocumentClientId } from '../client-registry/client-id-url';
 import { ClientRegistry } from '../client-registry/client-registry.service';
 import { AppConfig } from '../config/app-config';
@@ -38,6 +39,7 @@ export class AuthorizationFlowService {
     private readonly csrf: CsrfService,
     private readonly upstream: UpstreamSignInService,
     private readonly entra: EntraClient,
+    private readonly audit: AuditTrail,
   ) {
     this.pending = new JsonStore<AuthorizationRequest>(store, 'authreq');
   }
@@ -91,10 +93,12 @@ export class AuthorizationFlowService {
     const request = await this.pending.take(id);
     if (!request) throw this.expired();
     if (body.decision === 'allow') {
+      await this.audit.record('consent.given', { clientId: request.clientId });
       if (!isMetadataDocumentClientId(request.clientId)) this.consent.approve(req, res, request.clientId, request.redirectUri, request.scopes);
       return this.upstream.start(req, res, request);
     }
     if (body.decision === 'deny') {
+      await this.audit.record('consent.denied', { clientId: request.clientId });
       return buildAuthorizationResponse(request.redirectUri, this.config.serverOrigin, request.state, {
         error: OAuthErrorCode.AccessDenied,
         error_description: 'The user denied the request.',

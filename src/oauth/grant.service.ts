@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
+import type { RevokedBy } from '../audit/audit-event';
+import { AuditTrail } from '../audit/audit-trail';
 import { AppConfig } from '../config/app-config';
 import { SigningKeysService } from '../config/signing-keys.service';
 import type { EntraTokenSet } from '../entra/entra-client.port';
@@ -7,10 +9,16 @@ import { JsonStore } from '../store/json-store';
 import { Store } from '../store/store.port';
 import { GrantLiveness } from './grant-liveness';
 import type { AuthorizationRequest, GrantRecord, UpstreamTokenSet } from './oauth.records';
+import { UserGrantIndex } from './user-grant.index';
 import { DAY_MS } from '../shared/time';
 
 /** An unredeemed grant disappears with its authorization code. */
 export const AUTHORIZATION_CODE_TTL_MS = 5 * 60 * 1000;
+/**
+ * A grant past GRANT_MAX_LIFETIME_DAYS stays in the store this much longer (unusable: `find`
+ * checks `expiresAt`), so that whoever next looks at it can record that it ended by lifetime.
+ */
+const ENDED_GRANT_NOTICE_MS = DAY_MS;
 
 /**
  * Grants: one user's authorization of one client, holding the Entra tokens (encrypted,
@@ -26,6 +34,8 @@ export class GrantService implements GrantLiveness {
     store: Store,
     private readonly config: AppConfig,
     private readonly keys: SigningKeysService,
+    private readonly audit: AuditTrail,
+    private readonly userGrants: UserGrantIndex,
   ) {
     this.grants = new JsonStore<GrantRecord>(store, 'grant');
   }
@@ -48,6 +58,7 @@ export class GrantService implements GrantLiveness {
       upstream: this.seal(id, { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: tokens.expiresAt }),
     };
     await this.grants.set(id, grant, AUTHORIZATION_CODE_TTL_MS);
+    await this.audit.record('grant.created', { oid: grant.identity.oid, clientId: grant.clientId, grantId: id });
     return grant;
   }
 
@@ -58,7 +69,10 @@ export class GrantService implements GrantLiveness {
       if (!current) return null;
       if (current.value.active) return current.value;
       const next = { ...current.value, active: true };
-      if (await this.grants.replace(id, current.raw, next, this.remainingMs(next))) return next;
+      if (await this.grants.replace(id, current.raw, next, this.storeTtlMs(next))) {
+        await this.userGrants.add(next);
+        return next;
+      }
     }
     return null;
   }
@@ -66,7 +80,11 @@ export class GrantService implements GrantLiveness {
   /** The live grant (active, not expired), or null. */
   async find(id: string): Promise<GrantRecord | null> {
     const grant = await this.grants.get(id);
-    return grant && grant.active && grant.expiresAt > Date.now() ? grant : null;
+    if (!grant || !grant.active) return null;
+    if (grant.expiresAt > Date.now()) return grant;
+    // GRANT_MAX_LIFETIME_DAYS reached: the first to notice removes it and records why (exactly once: delete is atomic).
+    if (await this.grants.delete(id)) await this.recordRevoked(grant, 'lifetime');
+    return null;
   }
 
   /** GrantLiveness: whether `find` would return the grant. */
@@ -81,12 +99,23 @@ export class GrantService implements GrantLiveness {
 
   /** Replaces the grant if nobody else changed it since `expectedRaw` was read. */
   replace(grant: GrantRecord, expectedRaw: string): Promise<boolean> {
-    return this.grants.replace(grant.id, expectedRaw, grant, this.remainingMs(grant));
+    return this.grants.replace(grant.id, expectedRaw, grant, this.storeTtlMs(grant));
   }
 
-  /** Ends the grant and so every access and refresh token issued for it. */
-  async revoke(id: string, reason: string): Promise<void> {
-    if (await this.grants.delete(id)) this.logger.warn(`Grant revoked: ${reason}`);
+  /**
+   * Ends the grant and so every access and refresh token issued for it (they all read the grant),
+   * on every instance. Returns the ended grant, or null if it had already ended.
+   */
+  async revoke(id: string, by: RevokedBy): Promise<GrantRecord | null> {
+    const grant = await this.grants.take(id);
+    if (!grant) return null;
+    this.logger.warn({ msg: 'Grant revoked', by, clientId: grant.clientId });
+    await this.recordRevoked(grant, by);
+    return grant;
+  }
+
+  private recordRevoked(grant: GrantRecord, by: RevokedBy): Promise<void> {
+    return this.audit.record('grant.revoked', { oid: grant.identity.oid, clientId: grant.clientId, grantId: grant.id, by });
   }
 
   seal(grantId: string, tokens: UpstreamTokenSet): string {
@@ -99,7 +128,8 @@ export class GrantService implements GrantLiveness {
     return plain === null ? null : (JSON.parse(plain) as UpstreamTokenSet);
   }
 
-  remainingMs(grant: GrantRecord): number {
-    return Math.max(1, grant.expiresAt - Date.now());
+  /** How long the grant's record stays in the store: its remaining lifetime, then a short notice period (see ENDED_GRANT_NOTICE_MS). */
+  private storeTtlMs(grant: GrantRecord): number {
+    return Math.max(1, grant.expiresAt - Date.now()) + ENDED_GRANT_NOTICE_MS;
   }
 }

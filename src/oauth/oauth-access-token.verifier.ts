@@ -3,6 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { AccessTokenVerifier, InvalidTokenError } from './access-token-verifier.port';
 import { canonicalResource } from './checks/resource';
 import { GrantService } from './grant.service';
+import { GrantUsageService } from './grant-usage.service';
 import { TokenService } from './token.service';
 import { UpstreamSignInRequiredError, UpstreamTokens } from './upstream-tokens';
 import type { UserContext } from './user-context';
@@ -29,6 +30,7 @@ export class OAuthAccessTokenVerifier extends AccessTokenVerifier {
     private readonly tokens: TokenService,
     private readonly grants: GrantService,
     private readonly upstream: UpstreamTokens,
+    private readonly usage: GrantUsageService,
     config: AppConfig,
   ) {
     super();
@@ -47,6 +49,7 @@ export class OAuthAccessTokenVerifier extends AccessTokenVerifier {
       if (error instanceof UpstreamSignInRequiredError) throw new InvalidTokenError('The Microsoft sign-in behind this token has ended; sign in again.');
       throw error;
     }
+    this.usage.touch(grant);
     return {
       oid: grant.identity.oid,
       tid: grant.identity.tid,
@@ -55,6 +58,9 @@ export class OAuthAccessTokenVerifier extends AccessTokenVerifier {
       clientId: grant.clientId,
       scopes: record.scopes,
       grantId: grant.id,
+      // Grants stored before roles and groups were kept have neither.
+      roles: grant.identity.roles ?? [],
+      groups: grant.identity.groups ?? [],
     };
   }
 }

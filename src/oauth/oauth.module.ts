@@ -1,4 +1,5 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { AccountSessionModule } from '../account/account-session.module';
 import { ClientRegistryModule } from '../client-registry/client-registry.module';
 import { ConsentModule } from '../consent/consent.module';
 import { EntraModule } from '../entra/entra.module';
@@ -19,10 +20,10 @@ import { UpstreamSignInService } from './upstream-sign-in.service';
  * This server as the OAuth 2.1 authorization server of MCP clients: metadata, `/authorize`,
  * consent, Entra callback, `/token`, `/revoke`; codes, token issuing and rotation.
  * Exports the port the MCP module's bearer guard uses (AccessTokenVerifier) and, through
- * GrantsModule, GrantLiveness and UpstreamTokens.
+ * GrantsModule, GrantLiveness and UpstreamTokens; the connected apps page uses UpstreamSignInService.
  */
 @Module({
-  imports: [ClientRegistryModule, ConsentModule, EntraModule, GrantsModule, RateLimitModule],
+  imports: [AccountSessionModule, ClientRegistryModule, ConsentModule, EntraModule, GrantsModule, RateLimitModule],
   controllers: [MetadataController, AuthorizationController, TokenController],
   providers: [
     AuthorizationCodeService,
@@ -31,7 +32,7 @@ import { UpstreamSignInService } from './upstream-sign-in.service';
     AuthorizationFlowService,
     { provide: AccessTokenVerifier, useClass: OAuthAccessTokenVerifier },
   ],
-  exports: [AccessTokenVerifier, GrantsModule],
+  exports: [AccessTokenVerifier, GrantsModule, UpstreamSignInService],
 })
 export class OAuthModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

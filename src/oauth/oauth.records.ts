@@ -19,12 +19,14 @@ export interface AuthorizationRequest {
   resource: string;
 }
 
-/** `upstream:<sha256(state)>`: the sign-in at Entra in progress (single use, 10 minutes). */
-export interface UpstreamAuthorization {
-  request: AuthorizationRequest;
-  nonce: string;
-  codeVerifier: string;
-}
+/**
+ * `upstream:<sha256(state)>`: the sign-in at Entra in progress (single use, 10 minutes): for an
+ * MCP client's authorization request (`purpose` absent in records written before accounts
+ * existed), or for the user's own connected apps page.
+ */
+export type UpstreamAuthorization =
+  | { purpose?: 'authorize'; request: AuthorizationRequest; nonce: string; codeVerifier: string }
+  | { purpose: 'account'; nonce: string; codeVerifier: string };
 
 /** Entra's tokens for a grant, sealed in `GrantRecord.upstream`. */
 export interface UpstreamTokenSet {
@@ -43,7 +45,8 @@ export interface GrantRecord {
   resource: string;
   /**
    * The redirect URI the grant was authorized for. A client whose registration can change (a
-   * metadata document) keeps its grant only while it still lists this URI. Absent on older grants.
+   * metadata document) keeps its grant only while it still lists this URI; the connected apps page
+   * shows its host. Absent on older grants.
    */
   redirectUri?: string;
   /** Epoch ms. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { AuditTrail } from '../audit/audit-trail';
 import { AppConfig } from '../config/app-config';
 import { constantTimeEqual, sha256 } from '../config/constant-time';
 import { SigningKeysService } from '../config/signing-keys.service';
@@ -64,6 +65,7 @@ export class TokenService {
     private readonly grants: GrantService,
     private readonly codes: AuthorizationCodeService,
     private readonly upstream: UpstreamTokens,
+    private readonly audit: AuditTrail,
   ) {
     this.accessTokens = new JsonStore<AccessTokenRecord>(store, 'at');
     this.refreshTokens = new JsonStore<RefreshTokenRecord>(store, 'rt');
@@ -78,7 +80,7 @@ export class TokenService {
       const used = await this.codes.findUsed(params.code);
       if (used) {
         // OAuth 2.1 §4.1.3: a replayed code revokes the tokens it issued.
-        await this.grants.revoke(used.grantId, 'authorization code replayed');
+        await this.grants.revoke(used.grantId, 'code_replay');
         throw invalidGrant('The authorization code was already used; the tokens it issued have been revoked.');
       }
       throw invalidGrant('The authorization code is invalid or has expired.');
@@ -90,14 +92,14 @@ export class TokenService {
     }
     if (!verifyPkceS256(params.codeVerifier, record.codeChallenge)) throw invalidGrant('PKCE verification failed: code_verifier does not match.');
     if (!client.redirect_uris.includes(record.redirectUri)) {
-      await this.grants.revoke(record.grantId, 'redirect URI no longer listed by the client');
+      await this.grants.revoke(record.grantId, 'redirect_uri_unlisted');
       throw redirectUriGone();
     }
     if (params.resource !== undefined && !isThisServerResource(params.resource, this.config.serverOrigin)) {
       throw new OAuthError(OAuthErrorCode.InvalidTarget, 'The requested resource is not this server.');
     }
     if (!(await this.codes.redeem(params.code, record))) {
-      await this.grants.revoke(record.grantId, 'authorization code redeemed concurrently');
+      await this.grants.revoke(record.grantId, 'code_replay');
       throw invalidGrant('The authorization code was already used; the tokens it issued have been revoked.');
     }
     const grant = await this.grants.activate(record.grantId);
@@ -130,11 +132,11 @@ export class TokenService {
       if (!grant) throw invalidGrant('The authorization has expired or was revoked.');
       // A metadata document may change: the grant survives only while it still lists the redirect URI it was made for.
       if (grant.redirectUri !== undefined && !client.redirect_uris.includes(grant.redirectUri)) {
-        await this.grants.revoke(grant.id, 'redirect URI no longer listed by the client');
+        await this.grants.revoke(grant.id, 'redirect_uri_unlisted');
         throw redirectUriGone();
       }
 
-      if (record.rotated) return this.respond(await this.retryRotated(token, record));
+      if (record.rotated) return this.respond(await this.retryRotated(token, record, grant));
 
       await this.refreshUpstreamIfExpired(grant);
       const pair = await this.issuePair(grant, scopes);
@@ -165,7 +167,7 @@ export class TokenService {
     }
     await this.accessTokens.delete(hash);
     await this.refreshTokens.delete(hash);
-    await this.grants.revoke(record.grantId, 'revoked by the client');
+    await this.grants.revoke(record.grantId, 'client');
   }
 
   /** The live access token record for a bearer token, or null. One hash, one store read. */
@@ -184,14 +186,15 @@ export class TokenService {
     }
   }
 
-  private async retryRotated(token: string, record: RefreshTokenRecord): Promise<IssuedPair> {
+  private async retryRotated(token: string, record: RefreshTokenRecord, grant: GrantRecord): Promise<IssuedPair> {
     const rotated = record.rotated!;
     const withinGrace = Date.now() - rotated.at <= this.config.refreshGraceSeconds * 1000;
     const successor = withinGrace ? await this.refreshTokens.get(rotated.successorHash) : null;
     const plain = successor && !successor.rotated ? this.keys.decrypt(rotated.sealedPair, `rt:${sha256(token)}`, token) : null;
     if (plain === null) {
       // RFC 9700 §4.14.2: reuse of a rotated refresh token means it leaked; end the grant.
-      await this.grants.revoke(record.grantId, 'rotated refresh token reused');
+      await this.audit.record('refresh_token.reuse_detected', { oid: grant.identity.oid, clientId: record.clientId, grantId: record.grantId });
+      await this.grants.revoke(record.grantId, 'reuse_detection');
       throw invalidGrant('The refresh token was already used; the authorization has been revoked.');
     }
     return JSON.parse(plain) as IssuedPair;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { AccountSessionService } from '../account/account-session.service';
 import { ClientRegistry } from '../client-registry/client-registry.service';
 import { AppConfig } from '../config/app-config';
 import { constantTimeEqual, sha256 } from '../config/constant-time';
@@ -39,20 +40,30 @@ export class UpstreamSignInService {
     private readonly registry: ClientRegistry,
     private readonly grants: GrantService,
     private readonly codes: AuthorizationCodeService,
+    private readonly accountSessions: AccountSessionService,
   ) {
     this.pending = new JsonStore<UpstreamAuthorization>(store, 'upstream');
     this.bindingCookie = flowCookieName('mcp_auth_state', config.serverUrl);
   }
 
   /** After consent: creates state, nonce and PKCE for Entra, binds them to this browser; returns Entra's URL. */
-  async start(req: Request, res: Response, request: AuthorizationRequest): Promise<string> {
+  start(req: Request, res: Response, request: AuthorizationRequest): Promise<string> {
+    return this.begin(req, res, { request });
+  }
+
+  /** The user's own sign-in to the connected apps page (`/account`), with the same state rules; returns Entra's URL. */
+  startAccountSignIn(req: Request, res: Response): Promise<string> {
+    return this.begin(req, res, { purpose: 'account' });
+  }
+
+  private async begin(req: Request, res: Response, purpose: { request: AuthorizationRequest } | { purpose: 'account' }): Promise<string> {
     const secrets = {
       state: randomBytes(32).toString('base64url'),
       nonce: randomBytes(32).toString('base64url'),
       codeVerifier: randomBytes(48).toString('base64url'),
     };
     const stateHash = sha256(secrets.state);
-    await this.pending.set(stateHash, { request, nonce: secrets.nonce, codeVerifier: secrets.codeVerifier }, UPSTREAM_STATE_TTL_MS);
+    await this.pending.set(stateHash, { ...purpose, nonce: secrets.nonce, codeVerifier: secrets.codeVerifier }, UPSTREAM_STATE_TTL_MS);
     const bound = [stateHash, ...this.boundStates(req)].slice(0, MAX_BOUND_STATES);
     res.cookie(this.bindingCookie, bound.join('.'), flowCookieOptions(this.config.serverUrl, UPSTREAM_STATE_TTL_MS));
     return (await this.entra.buildAuthorizationUrl(secrets)).toString();
@@ -83,6 +94,7 @@ export class UpstreamSignInService {
     if (!pending) {
       throw new OAuthError(OAuthErrorCode.InvalidRequest, 'This sign-in has expired or was already completed. Please start again from your application.');
     }
+    if (pending.purpose === 'account') return this.finishAccountSignIn(req, res, state, pending);
     const { request } = pending;
     const issuer = this.config.serverOrigin;
     const toClient = (code: OAuthErrorCode, description: string) => new RedirectableOAuthError(code, description, request.redirectUri, request.state, issuer);
@@ -114,6 +126,24 @@ export class UpstreamSignInService {
     const grant = await this.grants.create(request, tokens, client.grant_types.includes('refresh_token'));
     const code = await this.codes.issue(grant.id, request);
     return buildAuthorizationResponse(request.redirectUri, issuer, request.state, { code });
+  }
+
+  /** Entra's answer to a `/account` sign-in: a session for the connected apps page (errors are pages: there is no client to tell). */
+  private async finishAccountSignIn(req: Request, res: Response, state: string, pending: { nonce: string; codeVerifier: string }): Promise<string> {
+    if (req.query.error !== undefined) {
+      throw new OAuthError(OAuthErrorCode.AccessDenied, 'The sign-in with Microsoft was cancelled or refused.', { status: 400 });
+    }
+    let tokens;
+    try {
+      tokens = await this.entra.exchangeCode(this.callbackUrl(req), { state, nonce: pending.nonce, codeVerifier: pending.codeVerifier });
+    } catch (error) {
+      if (!(error instanceof EntraError)) throw error;
+      if (error instanceof EntraUnavailableError) throw new OAuthError(OAuthErrorCode.TemporarilyUnavailable, 'Microsoft sign-in is temporarily unavailable.', { status: 503 });
+      throw new OAuthError(OAuthErrorCode.AccessDenied, 'The sign-in with Microsoft could not be completed.', { status: 400 });
+    }
+    // Only who the user is: the page needs no Entra token, so none is kept.
+    await this.accountSessions.create(res, tokens.identity);
+    return '/account';
   }
 
   /** The callback URL as Entra sent it, on the registered redirect URI (the public URL, not the one behind a proxy). */

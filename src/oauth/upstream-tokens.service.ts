@@ -101,7 +101,7 @@ export class EntraUpstreamTokens extends UpstreamTokens {
     // Another instance refreshed while we were deciding to: use its result.
     if (tokens.accessToken !== staleAccessToken && isFresh(tokens)) return tokens;
     if (!tokens.refreshToken) {
-      await this.grants.revoke(grantId, 'Entra token expired and no refresh token is held');
+      await this.grants.revoke(grantId, 'entra_refusal');
       throw new UpstreamSignInRequiredError();
     }
 
@@ -110,7 +110,8 @@ export class EntraUpstreamTokens extends UpstreamTokens {
       refreshed = await this.entra.refresh(tokens.refreshToken);
     } catch (error) {
       if (error instanceof EntraError && !(error instanceof EntraUnavailableError) && error.error === 'invalid_grant') {
-        await this.grants.revoke(grantId, `Entra refused the refresh (${error.aadstsCode ?? 'invalid_grant'})`);
+        this.logger.warn(`Entra refused the refresh (${error.aadstsCode ?? 'invalid_grant'})`);
+        await this.grants.revoke(grantId, 'entra_refusal');
         throw new UpstreamSignInRequiredError();
       }
       throw error;

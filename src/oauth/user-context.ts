@@ -12,5 +12,9 @@ export interface UserContext {
   /** Scopes granted to the client (`mcp:tools`, `user.read`). */
   scopes: string[];
   grantId: string;
+  /** Entra app roles of the user (id_token `roles`, kept with the grant and refreshed with it). */
+  roles: string[];
+  /** Entra security group object ids of the user (id_token `groups`). */
+  groups: string[];
 }
 

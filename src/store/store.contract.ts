@@ -217,6 +217,12 @@ export function describeStoreContract(name: string, create: () => Store | Promis
         expect(results.map((r) => r.count).sort((a, b) => a - b)).toEqual(Array.from({ length: CONCURRENT_CALLERS }, (_, i) => i + 1));
       });
 
+      it('reads back with get as its decimal count (the audit trail finds its latest record this way)', async () => {
+        await store.increment('counter:read', LONG_TTL_MS);
+        await store.increment('counter:read', LONG_TTL_MS);
+        expect(await store.get('counter:read')).toBe('2');
+      });
+
       it('restarts at 1 once the window has expired', async () => {
         await store.increment('ratelimit:short', 50);
         await store.increment('ratelimit:short', 50);

@@ -1,37 +1,53 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client as ClientV2, StreamableHTTPClientTransport as StreamableHTTPClientTransportV2 } from '@modelcontextprotocol/client';
 
-export type McpTransportName = 'streamable-http' | 'sse';
+/**
+ * How a test client talks to the server:
+ * - `streamable-http-2026`: `/mcp` on MCP 2026-07-28 (SDK v2 client, pinned: `server/discover`, then one stateless request per call);
+ * - `streamable-http`: `/mcp` on MCP 2025-11-25 (SDK v1 client: `initialize`, then stateless requests);
+ * - `sse`: the HTTP+SSE transport (`GET /sse` + `POST /messages`).
+ */
+export type McpTransportName = 'streamable-http-2026' | 'streamable-http' | 'sse';
+
+/** The calls the tests make, the same on the v1 and the v2 client. */
+export interface McpTestClient {
+  listTools(): Promise<{ tools: { name: string; inputSchema: unknown; title?: string; description?: string }[] }>;
+  callTool(params: { name: string; arguments?: Record<string, unknown> }): Promise<{ [key: string]: unknown; structuredContent?: unknown; isError?: unknown }>;
+}
 
 export interface ConnectedClient {
-  client: Client;
-  /** Streamable HTTP: the Mcp-Session-Id; SSE: the sessionId of the messages endpoint. */
+  client: McpTestClient;
+  /** The protocol revision the client negotiated. */
+  protocolVersion: string;
+  /** SSE: the sessionId of the messages endpoint; `/mcp` is stateless: empty. */
   sessionId: string;
-  /** Ends the session as a well-behaved client does: DELETE /mcp (Streamable HTTP) or closing the stream (SSE). */
+  /** Closes the client (SSE: ends the stream). */
   close(): Promise<void>;
 }
 
 /**
- * The MCP SDK's own client, connected with a bearer token over either transport
- * (test helper shared by the MCP unit and e2e specs).
+ * An MCP SDK client, connected with a bearer token over `/mcp` (either protocol era) or
+ * HTTP+SSE (test helper shared by the MCP unit and e2e specs).
  */
 export async function connectClient(serverUrl: string, transportName: McpTransportName, accessToken: string): Promise<ConnectedClient> {
   const requestInit = { headers: { Authorization: `Bearer ${accessToken}` } };
+  if (transportName === 'streamable-http-2026') {
+    const client = new ClientV2({ name: 'mcp-test-client', version: '2.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await client.connect(new StreamableHTTPClientTransportV2(new URL('/mcp', serverUrl), { requestInit }));
+    return { client, protocolVersion: client.getNegotiatedProtocolVersion() ?? '', sessionId: '', close: () => client.close() };
+  }
   const client = new Client({ name: 'mcp-test-client', version: '1.0.0' });
   if (transportName === 'streamable-http') {
     const transport = new StreamableHTTPClientTransport(new URL('/mcp', serverUrl), { requestInit });
     await client.connect(transport);
-    const close = async (): Promise<void> => {
-      await transport.terminateSession().catch(() => undefined);
-      await client.close();
-    };
-    return { client, sessionId: transport.sessionId ?? '', close };
+    return { client, protocolVersion: transport.protocolVersion ?? '', sessionId: transport.sessionId ?? '', close: () => client.close() };
   }
   const transport = new SSEClientTransport(new URL('/sse', serverUrl), { requestInit });
   await client.connect(transport);
   const endpoint = (transport as unknown as { _endpoint?: URL })._endpoint;
-  return { client, sessionId: endpoint?.searchParams.get('sessionId') ?? '', close: () => client.close() };
+  return { client, protocolVersion: '2024-11-05', sessionId: endpoint?.searchParams.get('sessionId') ?? '', close: () => client.close() };
 }
 
 /** The text of a tool result's first content block. */
@@ -48,55 +64,28 @@ export interface SessionStream {
   abort(): void;
 }
 
-const PROTOCOL_VERSION = '2025-06-18';
-
 /**
- * A session's server-to-client stream read with plain fetch, so nothing reconnects behind the
- * test's back (EventSource would): `GET /sse`, or Streamable HTTP's standalone `GET /mcp` after
- * a raw initialize. `ended` tells when the server closed it.
+ * An HTTP+SSE session's stream (`GET /sse`) read with plain fetch, so nothing reconnects
+ * behind the test's back (EventSource would). `ended` tells when the server closed it.
+ * (`/mcp` keeps no sessions: HTTP+SSE is the only transport with a session stream.)
  */
-export async function openSessionStream(serverUrl: string, transportName: McpTransportName, accessToken: string): Promise<SessionStream> {
+export async function openSessionStream(serverUrl: string, _transport: 'sse', accessToken: string): Promise<SessionStream> {
   const controller = new AbortController();
-  const auth = { authorization: `Bearer ${accessToken}` };
-  let response: Response;
-  let sessionId = '';
-  if (transportName === 'sse') {
-    response = await fetch(new URL('/sse', serverUrl), { headers: { ...auth, accept: 'text/event-stream' }, signal: controller.signal });
-  } else {
-    const post = (body: unknown, session?: string): Promise<Response> =>
-      fetch(new URL('/mcp', serverUrl), {
-        method: 'POST',
-        headers: {
-          ...auth,
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          ...(session ? { 'mcp-session-id': session, 'mcp-protocol-version': PROTOCOL_VERSION } : {}),
-        },
-        body: JSON.stringify(body),
-      });
-    const initialize = { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'raw-stream', version: '1' } };
-    const init = await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initialize });
-    sessionId = init.headers.get('mcp-session-id') ?? '';
-    await init.text();
-    await (await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, sessionId)).text();
-    response = await fetch(new URL('/mcp', serverUrl), {
-      headers: { ...auth, accept: 'text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': PROTOCOL_VERSION },
-      signal: controller.signal,
-    });
-  }
-  if (response.status !== 200 || !response.body) throw new Error(`opening the ${transportName} stream answered ${response.status}`);
+  const response = await fetch(new URL('/sse', serverUrl), {
+    headers: { authorization: `Bearer ${accessToken}`, accept: 'text/event-stream' },
+    signal: controller.signal,
+  });
+  if (response.status !== 200 || !response.body) throw new Error(`opening the SSE stream answered ${response.status}`);
   const reader = response.body.getReader();
-  if (transportName === 'sse') {
-    // The first event names the messages endpoint, with the session id.
-    const decoder = new TextDecoder();
-    let text = '';
-    while (!/data: [^\n]*\n/.test(text)) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error('the SSE stream ended before its endpoint event');
-      text += decoder.decode(value, { stream: true });
-    }
-    sessionId = /sessionId=([^&\s]+)/.exec(text)?.[1] ?? '';
+  // The first event names the messages endpoint, with the session id.
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!/data: [^\n]*\n/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error('the SSE stream ended before its endpoint event');
+    text += decoder.decode(value, { stream: true });
   }
+  const sessionId = /sessionId=([^&\s]+)/.exec(text)?.[1] ?? '';
   const ended = (async () => {
     try {
       while (!(await reader.read()).done);

@@ -56,6 +56,14 @@ a{color:var(--accent)}
 code{font:14px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all}
 ol.steps{margin:0 0 16px;padding-left:22px}
 ol.steps li{margin:4px 0}
+a.button{display:inline-block;text-align:center;text-decoration:none;font-weight:600;padding:10px 16px;border-radius:8px;background:var(--accent);color:var(--accent-text)}
+a.button:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+.app{border:1px solid var(--line);border-radius:8px;padding:12px 16px;margin:0 0 12px}
+.app h2{margin:0 0 6px}
+.app dl{display:grid;grid-template-columns:auto 1fr;gap:2px 12px;margin:0 0 10px;font-size:14px}
+.app dt{color:var(--muted)}
+.app dd{margin:0;word-break:break-word}
+.notice{border-left:4px solid var(--accent);padding:8px 12px;margin:0 0 16px}
 .error h1{color:var(--danger)}
 `;
 
