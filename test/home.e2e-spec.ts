@@ -4,7 +4,8 @@
  * answers people with a page and clients that ask for JSON with JSON.
  */
 import { escapeHtml } from '../src/shared/pages/html';
-import { connectClient } from '../src/mcp/testing/mcp-test-clients';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CookieJarClient } from './support/cookie-jar';
 import { authorizeUrl, GENEROUS_RATE_LIMITS, newPkce, obtainTokens, registerClient } from './support/oauth-flow';
 import { startTestServer, TestServer } from './support/test-app';
@@ -93,8 +94,9 @@ describe('A server that says who it is', () => {
 
   it('names itself in MCP serverInfo', async () => {
     const { accessToken } = await obtainTokens(server);
-    const { client, close } = await connectClient(server.url, 'streamable-http', accessToken);
+    const client = new Client({ name: 'home-e2e', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', server.url), { requestInit: { headers: { Authorization: `Bearer ${accessToken}` } } }));
     expect(client.getServerVersion()).toMatchObject({ name: NAME });
-    await close();
+    await client.close();
   });
 });

@@ -7,8 +7,8 @@ import { UserContext } from '../oauth/user-context';
 import { ToolCallService } from './tool-call.service';
 import { ToolRegistry } from './tool-registry';
 
-/** `serverInfo`: `name` is SERVER_NAME (what clients such as MCP Inspector show). */
-export const SERVER_VERSION = '0.1.0';
+/** The product and its version; MCP `serverInfo` carries SERVER_NAME (what clients such as MCP Inspector show) with this version. */
+export const SERVER_INFO = { name: 'mcp-entra-server', version: '0.1.0' } as const;
 
 const INSTRUCTIONS =
   'Tools that act as the signed-in Microsoft Entra ID user: get_user_name and get_user_profile read Microsoft Graph /me; whoami shows the identity this server sees.';
@@ -55,7 +55,7 @@ export class McpServerFactory {
   ) {}
 
   create(): Server {
-    const server = new Server({ name: this.config.serverName, version: SERVER_VERSION }, {
+    const server = new Server({ name: this.config.serverName, version: SERVER_INFO.version }, {
       capabilities: { tools: { listChanged: false } },
       instructions: INSTRUCTIONS,
       jsonSchemaValidator: this.validator,
