@@ -92,11 +92,11 @@ describe('A server that says who it is', () => {
     expect(await next.response.text()).toContain(NAME);
   });
 
-  it('names itself in MCP serverInfo', async () => {
+  it('names itself in MCP serverInfo (its title; the name stays the product id)', async () => {
     const { accessToken } = await obtainTokens(server);
     const client = new Client({ name: 'home-e2e', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', server.url), { requestInit: { headers: { Authorization: `Bearer ${accessToken}` } } }));
-    expect(client.getServerVersion()).toMatchObject({ name: NAME });
+    expect(client.getServerVersion()).toMatchObject({ name: 'mcp-entra-server', title: NAME });
     await client.close();
   });
 });

@@ -7,7 +7,7 @@ import { UserContext } from '../oauth/user-context';
 import { ToolCallService } from './tool-call.service';
 import { ToolRegistry } from './tool-registry';
 
-/** The product and its version; MCP `serverInfo` carries SERVER_NAME (what clients such as MCP Inspector show) with this version. */
+/** MCP `serverInfo`: this identifier and version, and SERVER_NAME as its `title` (the name clients such as MCP Inspector show). */
 export const SERVER_INFO = { name: 'mcp-entra-server', version: '0.1.0' } as const;
 
 const INSTRUCTIONS =
@@ -55,7 +55,7 @@ export class McpServerFactory {
   ) {}
 
   create(): Server {
-    const server = new Server({ name: this.config.serverName, version: SERVER_INFO.version }, {
+    const server = new Server({ ...SERVER_INFO, title: this.config.serverName }, {
       capabilities: { tools: { listChanged: false } },
       instructions: INSTRUCTIONS,
       jsonSchemaValidator: this.validator,
