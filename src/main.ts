@@ -1,13 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { parseEnv } from 'node:util';
 import { createApp, listen } from './bootstrap';
 import { ConfigError, loadConfig } from './config/load-config';
-
-/** process.env wins over `.env`, as usual for twelve-factor services. */
-function readEnvironment(): Record<string, string | undefined> {
-  const fromFile = existsSync('.env') ? parseEnv(readFileSync('.env', 'utf8')) : {};
-  return { ...fromFile, ...process.env };
-}
+import { readEnvironment } from './config/read-environment';
 
 async function main(): Promise<void> {
   let config;

@@ -3,11 +3,14 @@
  * authorization from Entra app roles, and the audit trail of one full flow. Real parts only:
  * headless Chromium, the embedded Entra emulator, the MCP SDK's client, the store.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { AuditRecord } from '../src/audit/audit-event';
 import { AuditTrail } from '../src/audit/audit-trail';
+import { EntraEmulator } from '../src/entra-emulator/entra-emulator';
 import { endsWithin, openSessionStream, SessionStream } from '../src/mcp/testing/mcp-test-clients';
 import { itWithChromium, launchBrowser } from './support/browser';
 import {
@@ -19,6 +22,7 @@ import {
   redeemCode,
   refreshTokens,
   registerClient,
+  revokeToken,
   RegisteredTestClient,
   TokenSet,
 } from './support/oauth-flow';
@@ -241,6 +245,36 @@ describe('People stay in control', () => {
     });
   });
 
+  describe('roles kept with the grant and refreshed with it', () => {
+    it('a role assigned in Entra reaches the grant at the next upstream refresh: Megan Bowen then sees and runs the gated tool', async () => {
+      const emulator = server.app.get(EntraEmulator);
+      emulator.setAccessTokenLifetime(1);
+      try {
+        const megan = await obtainTokens(server, { user: 'Megan Bowen' });
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        emulator.setAccessTokenLifetime(3600);
+        emulator.setAppRoles('Megan Bowen', ['Tools.Admin']);
+        // Her grant still holds the roles of her sign-in.
+        const before = await mcpClient(server, megan.accessToken);
+        expect((await before.listTools()).tools.map((t) => t.name)).not.toContain('get_server_status');
+        await before.close();
+        // The client's refresh finds the Entra token expired and refreshes it: the new id_token carries the role.
+        const refreshed = await refreshTokens(server, megan.client, megan.refreshToken!);
+        expect(refreshed.status).toBe(200);
+        const after = await mcpClient(server, ((await refreshed.json()) as TokenSet).access_token);
+        try {
+          expect((await after.listTools()).tools.map((t) => t.name)).toContain('get_server_status');
+          expect((await after.callTool({ name: 'get_server_status', arguments: {} })).isError).toBeFalsy();
+        } finally {
+          await after.close();
+        }
+      } finally {
+        emulator.setAccessTokenLifetime(3600);
+        emulator.setAppRoles('Megan Bowen', []);
+      }
+    });
+  });
+
   describe('the audit trail (AUDIT_LOG=store)', () => {
     it('records one full flow in order: consent given, grant created, reuse detected, grant revoked; then consent denied', async () => {
       const reuse = await startTestServer({ ...GENEROUS_RATE_LIMITS, AUDIT_LOG: 'store', REFRESH_GRACE_SECONDS: '0' });
@@ -270,8 +304,37 @@ describe('People stay in control', () => {
         // No tokens, no names, no e-mail addresses: only the object id and the client id identify anyone.
         const text = JSON.stringify(events);
         for (const secret of [first.accessToken, first.refreshToken!, 'Adele', 'adelev@']) expect(text).not.toContain(secret);
+
+        // The same records from the command line, as an operator queries them (same DATA_DIR).
+        const { stdout } = await promisify(execFile)(
+          'node_modules/.bin/ts-node',
+          ['--transpile-only', '-P', 'tsconfig.json', 'src/audit/audit.cli.ts', '--client', first.clientId, '--event', 'grant.revoked'],
+          { env: { PATH: process.env.PATH, NODE_ENV: 'test', DATA_DIR: reuse.dataDir, AUDIT_LOG: 'store' } },
+        );
+        expect(stdout.trim().split('\n').map((line) => JSON.parse(line) as AuditRecord)).toEqual([
+          expect.objectContaining({ event: 'grant.revoked', by: 'reuse_detection', clientId: first.clientId, oid }),
+        ]);
       } finally {
         await reuse.close();
+      }
+    });
+
+    it('records who ended each grant: the client (POST /revoke), and Entra refusing the upstream refresh', async () => {
+      const byClient = await obtainTokens(server);
+      expect((await revokeToken(server, byClient.client, byClient.accessToken)).status).toBe(200);
+      expect(await audit.query({ clientId: byClient.clientId, event: 'grant.revoked' })).toEqual([expect.objectContaining({ by: 'client' })]);
+
+      const emulator = server.app.get(EntraEmulator);
+      emulator.setAccessTokenLifetime(1);
+      try {
+        const refused = await obtainTokens(server);
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await emulator.revokeRefreshTokens();
+        const refresh = await refreshTokens(server, refused.client, refused.refreshToken!);
+        expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
+        expect(await audit.query({ clientId: refused.clientId, event: 'grant.revoked' })).toEqual([expect.objectContaining({ by: 'entra_refusal' })]);
+      } finally {
+        emulator.setAccessTokenLifetime(3600);
       }
     });
   });

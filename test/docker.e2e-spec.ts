@@ -31,7 +31,7 @@ import {
   serviceEnvironment,
   stageChain,
 } from './support/compose-environment';
-import { obtainTokens } from './support/oauth-flow';
+import { authorizeUrl, authorizeWithBrowser, newPkce, obtainTokens, ObtainedTokens } from './support/oauth-flow';
 import { requireOrSkip } from './support/requirements';
 
 const run = promisify(execFile);
@@ -514,7 +514,7 @@ describe('docker compose, as README "Docker" describes it', () => {
     let server: Started;
     let port: number;
     let emulatorPort: number;
-    let accessToken: string;
+    let signedIn: ObtainedTokens;
     const url = () => `http://localhost:${port}`;
 
     beforeAll(async () => {
@@ -558,8 +558,8 @@ describe('docker compose, as README "Docker" describes it', () => {
     });
 
     it('signs a user in through the emulator (the host browser flow)', async () => {
-      ({ accessToken } = await obtainTokens({ url: url() }));
-      expect(await initializeStatus(accessToken)).toBe(200);
+      signedIn = await obtainTokens({ url: url() });
+      expect(await initializeStatus(signedIn.accessToken)).toBe(200);
     });
 
     it('reloads on an edit of a host source file, and the sign-in survives the reload', async () => {
@@ -572,7 +572,11 @@ describe('docker compose, as README "Docker" describes it', () => {
       await waitForText(server, 'Nest application successfully started', 120_000, mark);
       await waitForOk(`${url()}/health`, 30_000);
       expect(await (await fetch(`${url()}/health`)).json()).toEqual({ status: 'ok', edited: true });
-      expect(await initializeStatus(accessToken)).toBe(200);
+      expect(await initializeStatus(signedIn.accessToken)).toBe(200);
+      // The browser too: its consent cookie still verifies and the emulator still knows its session.
+      const site = { url: url() };
+      const again = await authorizeWithBrowser(site, authorizeUrl(site, { client: signedIn.client, pkce: newPkce() }), { jar: signedIn.jar });
+      expect(again).toMatchObject({ reachedClient: true, consentShown: false, signInShown: false });
     });
 
     async function initializeStatus(token: string): Promise<number> {

@@ -14,7 +14,7 @@ import { request as httpRequest } from 'node:http';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { EntraEmulator } from '../src/entra-emulator/entra-emulator';
-import { connectClient, firstText } from '../src/mcp/testing/mcp-test-clients';
+import { connectClient, endsWithin, firstText, openSessionStream } from '../src/mcp/testing/mcp-test-clients';
 import { redisAnswersSync } from '../src/store/testing/redis-probe';
 import { TestLoadBalancer } from './support/load-balancer';
 import { clientAuth, GENEROUS_RATE_LIMITS, obtainTokens, ObtainedTokens, postForm, RegisteredTestClient, TokenSet } from './support/oauth-flow';
@@ -109,6 +109,8 @@ describeWithRedis('Running several instances behind a load balancer (shared Redi
       // The shared Redis outlives the test: keep what it leaves behind short-lived.
       CLIENT_REGISTRATION_TTL_DAYS: '1',
       GRANT_MAX_LIFETIME_DAYS: '1',
+      // The minimum: open streams' grants are then re-checked every 2.5 s (20 s by default).
+      MCP_SESSION_IDLE_SECONDS: '10',
     };
     instances = [await startTestServer(shared), await startTestServer(shared)];
     lb.setBackends([
@@ -397,6 +399,22 @@ describeWithRedis('Running several instances behind a load balancer (shared Redi
         await reconnected.close();
       }
     }, 120_000);
+
+    it('revoking the grant on one instance closes its SSE stream held by the other', async () => {
+      const tokens = await signIn();
+      lb.clearLog();
+      const stream = await openSessionStream(site.url, 'sse', tokens.accessToken);
+      const holder = lb.log.find((r) => r.path === '/sse')!.backend as InstanceName;
+      try {
+        expect(await endsWithin(stream, 300)).toBe('open');
+
+        expect((await tokenRequest(other(holder), '/revoke', { token: tokens.accessToken })).status).toBe(200);
+
+        expect(await endsWithin(stream, 8_000)).toBe('ended');
+      } finally {
+        stream.abort();
+      }
+    });
   });
 
   describe('/mcp is stateless on both protocol eras: no sticky routing', () => {

@@ -1,5 +1,6 @@
 import { Controller, Get, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { Public } from '../shared/auth/public.decorator';
 import { OAuthExceptionFilter } from '../shared/oauth-errors';
 import { sendPage } from '../shared/pages/page-headers';
 import { RateLimit, RateLimitGuard } from '../shared/rate-limit/rate-limit.guard';
@@ -11,6 +12,8 @@ import { AccountService } from './account.service';
  * signs out. It authenticates by its own session cookie, never by an MCP client's token; its
  * forms carry the session's CSRF token and must come from this origin. Errors are pages.
  */
+// Public to the bearer guard: the page authenticates people by its own session cookie, never by an MCP token.
+@Public()
 @Controller('account')
 @UseFilters(OAuthExceptionFilter.forBrowsers())
 @UseGuards(RateLimitGuard)

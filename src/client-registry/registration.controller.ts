@@ -3,8 +3,10 @@ import type { Response } from 'express';
 import { OAuthExceptionFilter } from '../shared/oauth-errors';
 import { RateLimit, RateLimitGuard } from '../shared/rate-limit/rate-limit.guard';
 import { ClientRegistry, RegistrationResponse } from './client-registry.service';
+import { Public } from '../shared/auth/public.decorator';
 
 /** RFC 7591 dynamic client registration. */
+@Public()
 @Controller()
 @UseFilters(OAuthExceptionFilter.forClients())
 @UseGuards(RateLimitGuard)

@@ -71,6 +71,14 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('caps open MCP sessions per grant at MCP_MAX_SESSIONS_PER_GRANT (20 unless set), a positive whole number', () => {
+    expect(loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')) }).mcpMaxSessionsPerGrant).toBe(20);
+    expect(loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')), MCP_MAX_SESSIONS_PER_GRANT: '5' }).mcpMaxSessionsPerGrant).toBe(5);
+    expect(problemsOf({ MCP_MAX_SESSIONS_PER_GRANT: '0' })).toEqual([
+      'MCP_MAX_SESSIONS_PER_GRANT: must be a whole number of sessions between 1 and 10000 (got "0"); for example MCP_MAX_SESSIONS_PER_GRANT=20',
+    ]);
+  });
+
   it('requires tenant, client, signing key and an https SERVER_URL in production, one line each', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
     expect(problems).toHaveLength(4);

@@ -17,6 +17,8 @@ export interface EmulatorProviderOptions {
   appName?: string;
   /** Read on every token issue, so tests can shorten it at run time. */
   accessTokenLifetimeSeconds: () => number;
+  /** The app roles a user holds now (the `roles` claim); default: the demo user's own. */
+  rolesOf?: (user: DemoUser) => string[];
 }
 
 /** Entra's v2.0 endpoint layout under the tenant segment. */
@@ -46,6 +48,7 @@ function userForSubject(sub: string, clientId: string): DemoUser | undefined {
  */
 export function emulatorProviderConfiguration(options: EmulatorProviderOptions): Configuration {
   const routes = entraRoutes(options.tenantPath);
+  const roles = (user: DemoUser) => options.rolesOf?.(user) ?? user.roles;
   return {
     adapter: options.store.adapterFor,
     clients: [
@@ -151,7 +154,7 @@ export function emulatorProviderConfiguration(options: EmulatorProviderOptions):
           preferred_username: user.preferredUsername,
           email: user.mail,
           // Entra omits `roles` when none is assigned.
-          ...(user.roles.length > 0 ? { roles: user.roles } : {}),
+          ...(roles(user).length > 0 ? { roles: roles(user) } : {}),
           groups: user.groups,
         }),
       };

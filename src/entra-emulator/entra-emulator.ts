@@ -97,6 +97,8 @@ export class EntraEmulator {
   private readonly store: EmulatorStore;
   private readonly routes = entraRoutes(`/${EMULATOR_TENANT_ID}`);
   private accessTokenLifetime: number;
+  /** App roles assigned at run time (tests), by user object id; otherwise the demo user's own. */
+  private readonly assignedRoles = new Map<string, string[]>();
   private server?: Server;
   private provider?: Provider;
   private providerHandler?: ReturnType<Provider['callback']>;
@@ -156,6 +158,7 @@ export class EntraEmulator {
         appName: this.options.appName,
         store: this.store,
         accessTokenLifetimeSeconds: () => this.accessTokenLifetime,
+        rolesOf: (user) => this.assignedRoles.get(user.oid) ?? user.roles,
       }),
     );
     provider.on('server_error', (_ctx: unknown, error: Error) => this.logger.error(`Entra emulator error: ${error.message}`));
@@ -180,6 +183,16 @@ export class EntraEmulator {
   setAccessTokenLifetime(seconds: number): void {
     if (!Number.isInteger(seconds) || seconds < 1) throw new RangeError('access token lifetime must be a positive whole number of seconds');
     this.accessTokenLifetime = seconds;
+  }
+
+  /**
+   * Assigns app roles to a demo user from now on, as an administrator would in Entra: the next
+   * id_token (sign-in or refresh) carries them.
+   */
+  setAppRoles(name: string, roles: string[]): void {
+    const user = DEMO_USERS.find((u) => u.name === name);
+    if (!user) throw new RangeError(`no demo user named ${name}`);
+    this.assignedRoles.set(user.oid, [...roles]);
   }
 
   /** Makes Graph answer 429 or 503 (Retry-After: 1), drop the connection, or reject every token; `none` restores it. */

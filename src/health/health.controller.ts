@@ -1,8 +1,10 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { StoreHealthIndicator } from './store.health';
+import { Public } from '../shared/auth/public.decorator';
 
 /** Probes for orchestrators and load balancers. Public: they carry no user data. */
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -1,4 +1,5 @@
 import { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { AppConfig } from '../config/app-config';
 import { InvalidTokenError } from '../oauth/access-token-verifier.port';
 import { UserContext } from '../oauth/user-context';
@@ -8,7 +9,7 @@ import { McpHttpError } from './mcp-http.errors';
 
 describe('McpBearerGuard.handleRequest', () => {
   const config = { serverOrigin: 'https://mcp.example.com' } as AppConfig;
-  const guard = new McpBearerGuard({ strategyName: 'mcp-bearer-test' } as McpBearerStrategy, config);
+  const guard = new McpBearerGuard({ strategyName: 'mcp-bearer-test' } as McpBearerStrategy, config, new Reflector());
   const context = {} as ExecutionContext;
   const resourceMetadata = 'resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource"';
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { Server } from '@modelcontextprotocol/server';
-import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import type { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import { AppConfig } from '../config/app-config';
 import { GrantLiveness } from '../oauth/grant-liveness';
 import { UserContext } from '../oauth/user-context';

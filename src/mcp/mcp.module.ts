@@ -1,7 +1,8 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { GraphModule } from '../graph/graph.module';
 import { OAuthModule } from '../oauth/oauth.module';
+import { McpBearerGuard } from './bearer-token.guard';
 import { McpBearerStrategy } from './bearer.strategy';
 import { McpCorsMiddleware } from './mcp-cors.middleware';
 import { McpServerFactory } from './mcp-server.factory';
@@ -21,7 +22,8 @@ import { UserProfileTools } from './user-profile.tools';
 import { WhoamiTool } from './whoami.tool';
 
 /**
- * The MCP endpoints (`/sse` + `/messages`, `/mcp`) behind the bearer guard, and the
+ * The MCP endpoints (`/sse` + `/messages`, `/mcp`) behind the bearer guard (global: every
+ * route of the application needs a bearer token unless marked `@Public()`), and the
  * tools. A tool is one `@Injectable()` class with `@McpTool` methods, provided by
  * this module or by any module that imports it (for UserContextAccessor).
  */
@@ -31,6 +33,8 @@ import { WhoamiTool } from './whoami.tool';
   providers: [
     { provide: MCP_OPTIONS, useValue: DEFAULT_MCP_OPTIONS },
     McpBearerStrategy,
+    // Deny by default: the bearer guard runs on every route of the application; public routes say @Public().
+    { provide: APP_GUARD, useClass: McpBearerGuard },
     UserContextAccessor,
     ToolRegistry,
     ToolCallService,

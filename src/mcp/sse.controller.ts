@@ -3,13 +3,12 @@ import type { Request, Response } from 'express';
 import { UserContext } from '../oauth/user-context';
 import { AllowedHostGuard } from './allowed-host.guard';
 import { AuthenticatedUser } from './authenticated-user.decorator';
-import { McpBearerGuard } from './bearer-token.guard';
 import { McpHttpErrorFilter } from './mcp-http-error.filter';
 import { SseService } from './sse.service';
 
 /** MCP HTTP+SSE transport: `GET /sse` (stream) and `POST /messages?sessionId=…`. */
 @Controller()
-@UseGuards(AllowedHostGuard, McpBearerGuard)
+@UseGuards(AllowedHostGuard)
 @UseFilters(McpHttpErrorFilter)
 export class SseController {
   constructor(private readonly sse: SseService) {}

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+// The v1 transport, frozen in server-legacy (CommonJS build under `require`). Pinned 2.3.1 brings its
+// own @modelcontextprotocol/core 2.3.1 next to the 2.4.0 one of @modelcontextprotocol/server: the
+// Transport contract is structural and unchanged, so the v2 Server connects it as is.
+import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../config/app-config';
 import { UserContext } from '../oauth/user-context';
@@ -61,7 +63,7 @@ export class SseService {
     await server.connect(transport);
   }
 
-  async post(req: Request & { auth?: AuthInfo }, res: Response, user: UserContext, sessionId: unknown): Promise<void> {
+  async post(req: Request, res: Response, user: UserContext, sessionId: unknown): Promise<void> {
     // Checked here, not by the transport: its refusals are plain text that quote the input.
     const problem = sseMessageProblem(req.headers['content-type'], req.body);
     if (problem) throw new McpHttpError(problem.status, { jsonrpc: '2.0', error: { code: problem.code, message: problem.message }, id: null });

@@ -3,7 +3,6 @@ import type { Request, Response } from 'express';
 import { UserContext } from '../oauth/user-context';
 import { AllowedHostGuard } from './allowed-host.guard';
 import { AuthenticatedUser } from './authenticated-user.decorator';
-import { McpBearerGuard } from './bearer-token.guard';
 import { McpHttpErrorFilter } from './mcp-http-error.filter';
 import { StreamableHttpService } from './streamable-http.service';
 
@@ -13,7 +12,7 @@ import { StreamableHttpService } from './streamable-http.service';
  * stateless server's answer (405) after authentication, as the spec describes.
  */
 @Controller('mcp')
-@UseGuards(AllowedHostGuard, McpBearerGuard)
+@UseGuards(AllowedHostGuard)
 @UseFilters(McpHttpErrorFilter)
 export class StreamableHttpController {
   constructor(private readonly streamableHttp: StreamableHttpService) {}

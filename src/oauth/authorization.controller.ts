@@ -4,11 +4,13 @@ import { AuthorizationFlowService } from './authorization-flow.service';
 import { OAuthExceptionFilter } from '../shared/oauth-errors';
 import { RateLimit, RateLimitGuard } from '../shared/rate-limit/rate-limit.guard';
 import { UpstreamSignInService } from './upstream-sign-in.service';
+import { Public } from '../shared/auth/public.decorator';
 
 /**
  * The browser side of the flow: `/authorize`, the consent page and Entra's callback. Errors
  * become pages (or, once the redirect URI is validated, redirects to the client).
  */
+@Public()
 @Controller()
 @UseFilters(OAuthExceptionFilter.forBrowsers())
 @UseGuards(RateLimitGuard)

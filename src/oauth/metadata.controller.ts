@@ -4,12 +4,14 @@ import { TOKEN_ENDPOINT_AUTH_METHODS } from '../client-registry/registered-clien
 import { canonicalResource } from './checks/resource';
 import { OAuthExceptionFilter } from '../shared/oauth-errors';
 import { SUPPORTED_SCOPES } from '../shared/scopes';
+import { Public } from '../shared/auth/public.decorator';
 
 /**
  * Discovery: RFC 9728 protected-resource metadata (root document only, DESIGN.md) and RFC 8414
  * authorization-server metadata. The issuer is the server origin, the same string everywhere
  * (metadata, `iss` on authorization responses: RFC 9207).
  */
+@Public()
 @Controller('.well-known')
 @UseFilters(OAuthExceptionFilter.forClients())
 export class MetadataController {

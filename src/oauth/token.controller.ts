@@ -5,6 +5,7 @@ import { readClientCredentials } from './checks/client-credentials';
 import { OAuthError, OAuthErrorCode, OAuthExceptionFilter } from '../shared/oauth-errors';
 import { RateLimit, RateLimitGuard } from '../shared/rate-limit/rate-limit.guard';
 import { TokenResponse, TokenService } from './token.service';
+import { Public } from '../shared/auth/public.decorator';
 
 type Form = Record<string, unknown>;
 
@@ -20,6 +21,7 @@ function param(body: Form, name: string): string | undefined {
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
 /** `POST /token` (RFC 6749 §3.2) and `POST /revoke` (RFC 7009). */
+@Public()
 @Controller()
 @UseFilters(OAuthExceptionFilter.forClients())
 @UseGuards(RateLimitGuard)
