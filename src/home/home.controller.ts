@@ -1,6 +1,7 @@
 import { Controller, Get, Header, HttpCode, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../config/app-config';
+import { Public } from '../shared/auth/public.decorator';
 import { sendPage } from '../shared/pages/page-headers';
 import { renderHomePage, ServerDescription } from './home.page';
 
@@ -27,7 +28,9 @@ export function describeServer(config: AppConfig): ServerDescription {
 /**
  * `GET /`: a short page for people who open the server's URL, or the same facts as JSON for
  * clients that prefer `application/json` (content negotiation on `Accept`; HTML by default).
+ * Public: it describes the server to anyone who opens its URL, and holds nothing personal.
  */
+@Public()
 @Controller()
 export class HomeController {
   constructor(private readonly config: AppConfig) {}
