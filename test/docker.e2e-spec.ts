@@ -5,9 +5,10 @@
  * environment), with `.env` made from `.env.example` plus the README's values, and the files
  * the image would hold are started with exactly that environment.
  *
- * Substituted, because they are network addresses of a container world this test has not:
- * ports (free ports instead of 8000/8001), Redis (the test's Redis with a key prefix of its
- * own instead of redis:6379) and the `/data` volume (a temporary folder). Nothing else.
+ * Substituted, because the container world provides them and this test has none: ports (free
+ * ports instead of 8000/8001/443), Redis (the test's Redis with a key prefix of its own instead
+ * of redis:6379), docker's DNS answer for `mcp-server` in the nginx config (the replicas'
+ * addresses), and the `/data` and `/etc/nginx/certs` folders (temporary ones). Nothing else.
  *
  * The production service never contacts Entra while starting (discovery happens at the first
  * sign-in), so its start needs no Entra test double: it keeps the README's tenant and
@@ -35,6 +36,8 @@ import { authorizeUrl, authorizeWithBrowser, newPkce, obtainTokens, ObtainedToke
 import { requireOrSkip } from './support/requirements';
 
 const run = promisify(execFile);
+// Each slow hook and test below names its own, longer limit.
+jest.setTimeout(90_000);
 const ROOT = join(__dirname, '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
@@ -105,12 +108,14 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitForOk(url: string, timeoutMs: number): Promise<void> {
+/** Polls `url` until it answers 200; fails at once, with the output, when `proc` exits first. */
+async function waitForOk(url: string, timeoutMs: number, proc?: Started): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await fetch(url).then((r) => r.ok, () => false);
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+    if (proc && proc.child.exitCode !== null) throw new Error(`the process exited (${proc.child.exitCode}) before ${url} answered:\n${proc.output().slice(-3000)}`);
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms${proc ? `:\n${proc.output().slice(-3000)}` : ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -228,7 +233,59 @@ function productionPackagesWithInstallScripts(): string[] {
     .map(([path]) => path);
 }
 
+interface DevService {
+  appDir: string;
+  dataDir: string;
+  server: Started;
+  port: number;
+  emulatorPort: number;
+}
+
+let devService: DevService | undefined;
+
+/**
+ * Starts the dev service's command with its resolved environment in a folder laid out like the
+ * dev stage's /app: the image's full node_modules (this checkout's, installed from the same lock)
+ * and build configuration, with ./src as the bind mount presents it (a copy, so the test's edit
+ * stays in the test). Does not wait for it to answer.
+ */
+async function launchDevService(): Promise<DevService> {
+  const dev = compose.services['mcp-server-dev'] as ComposeService & { command: string[] };
+  const appDir = mkdtempSync(join(tmpdir(), 'mcp-dev-app-'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'mcp-dev-data-'));
+  for (const file of ['package.json', 'package-lock.json', 'nest-cli.json', 'tsconfig.json', 'tsconfig.build.json']) copyFileSync(join(ROOT, file), join(appDir, file));
+  symlinkSync(join(ROOT, 'node_modules'), join(appDir, 'node_modules'), 'dir');
+  cpSync(join(ROOT, 'src'), join(appDir, 'src'), { recursive: true });
+  const port = await freePort();
+  const emulatorPort = await freePort();
+  const env = substituteAddresses(environmentOf('mcp-server-dev', userDotenv()), { port, emulatorPort }, dataDir);
+  const [command, ...args] = dev.command;
+  return { appDir, dataDir, port, emulatorPort, server: start(join(appDir, command), args, appDir, env) };
+}
+
 describe('docker compose, as README "Docker" describes it', () => {
+  afterAll(async () => {
+    if (!devService) return;
+    await devService.server.stop();
+    for (const dir of [devService.appDir, devService.dataDir]) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("README's docker compose commands name compose files, profiles and services that exist", () => {
+    const commands = [...dockerSection.matchAll(/^docker compose .*$/gm)].map((m) => m[0].split(/\s+/));
+    expect(commands.length).toBeGreaterThanOrEqual(3);
+    for (const words of commands) {
+      const file = words.includes('-f') ? words[words.indexOf('-f') + 1] : 'docker-compose.yml';
+      expect(existsSync(join(ROOT, file))).toBe(true);
+      const services = readComposeFile(join(ROOT, file)).services;
+      if (words.includes('--profile')) {
+        const profile = words[words.indexOf('--profile') + 1];
+        expect(Object.values(services).some((service) => service.profiles?.includes(profile))).toBe(true);
+      }
+      const last = words.at(-1)!;
+      if (!last.startsWith('-') && last !== 'up') expect(Object.keys(services)).toContain(last);
+    }
+  });
+
   describe('the image (Dockerfile)', () => {
     it('builds in stages on Node 22 LTS; the runtime stage runs as the non-root node user with a HEALTHCHECK on /health', () => {
       expect(dockerfile.length).toBeGreaterThanOrEqual(3);
@@ -332,7 +389,6 @@ describe('docker compose, as README "Docker" describes it', () => {
   const describeWithNginx = requireOrSkip('nginx', NGINX !== undefined, 'install nginx (Debian: apt-get install nginx-light)') ? describe : describe.skip;
 
   describeRunning('the runtime image files, started with the production service environment', () => {
-    jest.setTimeout(240_000);
     let appDir: string;
     const started: Started[] = [];
     const dataDirs: string[] = [];
@@ -350,10 +406,12 @@ describe('docker compose, as README "Docker" describes it', () => {
     }
 
     beforeAll(async () => {
+      // The dev service compiles (nest start --watch) meanwhile: the two are independent.
+      devService ??= await launchDevService();
       const began = Date.now();
       appDir = await buildRuntimeFiles();
       process.stderr.write(`runtime image files (npm ci --omit=dev + dist) rebuilt in ${((Date.now() - began) / 1000).toFixed(1)} s\n`);
-    });
+    }, 180_000);
 
     afterAll(async () => {
       await Promise.all(started.map((p) => p.stop()));
@@ -370,7 +428,7 @@ describe('docker compose, as README "Docker" describes it', () => {
       const values = readmeValues();
       const server = await startRuntime(substituteAddresses(environmentOf('mcp-server', userDotenv(values)), { port }, dataDir()));
       const url = `http://127.0.0.1:${port}`;
-      await waitForOk(`${url}/health`, 60_000);
+      await waitForOk(`${url}/health`, 60_000, server);
 
       expect((await fetch(`${url}/health/ready`)).status).toBe(200);
       const metadata = (await (await fetch(`${url}/.well-known/oauth-authorization-server`)).json()) as { issuer: string };
@@ -391,7 +449,7 @@ describe('docker compose, as README "Docker" describes it', () => {
       const port = await freePortPair();
       const env = { ...environmentOf('mcp-server', read('.env.example')), NODE_ENV: 'development', REDIS_URL: '' };
       const server = await startRuntime({ ...env, PORT: String(port), DATA_DIR: dataDir() });
-      await waitForOk(`http://127.0.0.1:${port}/health`, 60_000);
+      await waitForOk(`http://127.0.0.1:${port}/health`, 60_000, server);
       await waitForText(server, 'Entra emulator at', 10_000);
       expect(server.output()).toMatch(/^\{"level":30/m);
     });
@@ -438,7 +496,7 @@ describe('docker compose, as README "Docker" describes it', () => {
         for (const port of replicaPorts) {
           replicas.push(start(process.execPath, ['dist/main.js'], appDir, { ...shared, PORT: String(port), DATA_DIR: dataDir() }));
         }
-        await Promise.all(replicaPorts.map((port) => waitForOk(`http://127.0.0.1:${port}/health`, 60_000)));
+        await Promise.all(replicaPorts.map((port, i) => waitForOk(`http://127.0.0.1:${port}/health`, 60_000, replicas[i])));
 
         // The config as compose mounts it; what the container world provides is replaced: docker's DNS answer
         // for mcp-server (one address per replica), port 443, and the certificate folder.
@@ -461,7 +519,7 @@ describe('docker compose, as README "Docker" describes it', () => {
         );
         proxy = start(NGINX!, ['-p', proxyDir, '-c', join(proxyDir, 'nginx.conf')], proxyDir, {});
         await waitFor(async () => (await viaProxy('GET', '/health')).status === 200, 20_000, () => proxy.output() + readIfExists(join(proxyDir, 'error.log')));
-      });
+      }, 90_000);
 
       afterAll(async () => {
         await proxy?.stop();
@@ -507,10 +565,7 @@ describe('docker compose, as README "Docker" describes it', () => {
   });
 
   describeRunning('the dev service, started with its command and environment on a copy of the sources', () => {
-    jest.setTimeout(300_000);
-    const dev = compose.services['mcp-server-dev'] as ComposeService & { command: string[] };
     let appDir: string;
-    let dataDir: string;
     let server: Started;
     let port: number;
     let emulatorPort: number;
@@ -518,25 +573,11 @@ describe('docker compose, as README "Docker" describes it', () => {
     const url = () => `http://localhost:${port}`;
 
     beforeAll(async () => {
-      // The dev stage's /app: the image's full node_modules (this checkout's, from the same lock) and build
-      // configuration, with ./src as the bind mount presents it (a copy, so the edit below stays in the test).
-      appDir = mkdtempSync(join(tmpdir(), 'mcp-dev-app-'));
-      dataDir = mkdtempSync(join(tmpdir(), 'mcp-dev-data-'));
-      for (const file of ['package.json', 'package-lock.json', 'nest-cli.json', 'tsconfig.json', 'tsconfig.build.json']) copyFileSync(join(ROOT, file), join(appDir, file));
-      symlinkSync(join(ROOT, 'node_modules'), join(appDir, 'node_modules'), 'dir');
-      cpSync(join(ROOT, 'src'), join(appDir, 'src'), { recursive: true });
-      port = await freePort();
-      emulatorPort = await freePort();
-      const env = substituteAddresses(environmentOf('mcp-server-dev', userDotenv()), { port, emulatorPort }, dataDir);
-      const [command, ...args] = dev.command;
-      server = start(join(appDir, command), args, appDir, env);
-      await waitForOk(`${url()}/health`, 240_000);
-    });
-
-    afterAll(async () => {
-      await server?.stop();
-      for (const dir of [appDir, dataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
-    });
+      // Usually launched already, to compile while the runtime files are being made.
+      devService ??= await launchDevService();
+      ({ appDir, server, port, emulatorPort } = devService);
+      await waitForOk(`${url()}/health`, 240_000, server);
+    }, 270_000);
 
     it('runs in development mode with its emulator, whose issuer and sign-in page are on the published emulator port', async () => {
       await waitForText(server, 'Entra emulator at', 10_000);
@@ -570,14 +611,14 @@ describe('docker compose, as README "Docker" describes it', () => {
       writeFileSync(file, source.replace("return { status: 'ok' };", "return { status: 'ok', edited: true } as { status: 'ok' };"));
       await waitForText(server, 'File change detected', 60_000, mark);
       await waitForText(server, 'Nest application successfully started', 120_000, mark);
-      await waitForOk(`${url()}/health`, 30_000);
+      await waitForOk(`${url()}/health`, 30_000, server);
       expect(await (await fetch(`${url()}/health`)).json()).toEqual({ status: 'ok', edited: true });
       expect(await initializeStatus(signedIn.accessToken)).toBe(200);
       // The browser too: its consent cookie still verifies and the emulator still knows its session.
       const site = { url: url() };
       const again = await authorizeWithBrowser(site, authorizeUrl(site, { client: signedIn.client, pkce: newPkce() }), { jar: signedIn.jar });
       expect(again).toMatchObject({ reachedClient: true, consentShown: false, signInShown: false });
-    });
+    }, 200_000);
 
     async function initializeStatus(token: string): Promise<number> {
       const response = await fetch(`${url()}/mcp`, {
@@ -598,7 +639,6 @@ describe('docker compose, as README "Docker" describes it', () => {
     );
   }
   (dockerAnswers ? describe : describe.skip)('with a Docker daemon: the real image and `docker compose up`', () => {
-    jest.setTimeout(900_000);
     const project = `mcp-docker-e2e-${randomBytes(3).toString('hex')}`;
     let dir: string;
     const dockerCompose = (...args: string[]) => run('docker', ['compose', '-p', project, ...args], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
@@ -626,6 +666,6 @@ describe('docker compose, as README "Docker" describes it', () => {
       expect(stdout.trim()).toBe('production');
       const { stdout: user } = await dockerCompose('exec', '-T', 'mcp-server', 'id', '-un');
       expect(user.trim()).toBe('node');
-    });
+    }, 900_000);
   });
 });

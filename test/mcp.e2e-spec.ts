@@ -133,7 +133,7 @@ describe('MCP endpoints', () => {
   describe.each(TRANSPORTS)('over %s', (transport) => {
     it('lists the tools and gets "Adele Vance" from get_user_name', async () => {
       const { client, protocolVersion, close } = await connectClient(server.url, transport, adele.accessToken);
-      expect(protocolVersion).toBe({ 'streamable-http-2026': '2026-07-28', 'streamable-http': '2025-11-25', sse: '2024-11-05' }[transport]);
+      expect(protocolVersion).toBe({ 'streamable-http-2026': '2026-07-28', 'streamable-http': '2025-11-25', sse: '2025-11-25' }[transport]);
       const { tools } = await client.listTools();
       // Adele Vance holds the Tools.Admin app role, so she also sees the role-gated get_server_status.
       expect(tools.map((tool) => tool.name).sort()).toEqual(['get_server_status', 'get_user_name', 'get_user_profile', 'whoami']);

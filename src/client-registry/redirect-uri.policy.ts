@@ -24,7 +24,3 @@ export function redirectUriProblem(uri: string): string | null {
   if (url.protocol === 'http:') return isLoopbackHost(url.hostname) ? null : 'must use https (http is only allowed on localhost, 127.0.0.1 or [::1])';
   return 'must use https (or http on a loopback host)';
 }
-
-export function isAllowedRedirectUri(uri: string): boolean {
-  return redirectUriProblem(uri) === null;
-}

@@ -3,11 +3,12 @@ import { UsageError } from './errors';
 import { ExitCode } from './exit-codes';
 
 describe('parseCliArgs', () => {
-  it('defaults to http://localhost:8000 over Streamable HTTP, browser on, 300 s timeout', () => {
+  it('defaults to http://localhost:8000 over Streamable HTTP on MCP 2026-07-28, browser on, 300 s timeout', () => {
     expect(parseCliArgs([])).toEqual(
       expect.objectContaining({
         server: 'http://localhost:8000',
         transport: 'http',
+        protocol: '2026-07-28',
         listTools: false,
         json: false,
         logout: false,
@@ -25,8 +26,14 @@ describe('parseCliArgs', () => {
     );
   });
 
+  it('speaks MCP 2025-11-25 over Streamable HTTP with --protocol 2025-11-25', () => {
+    expect(parseCliArgs(['--protocol', '2025-11-25'])).toEqual(expect.objectContaining({ transport: 'http', protocol: '2025-11-25' }));
+  });
+
   it.each([
     [['--transport', 'ws'], '--transport must be "http" or "sse"'],
+    [['--protocol', '2024-11-05'], '--protocol must be "2026-07-28" or "2025-11-25"'],
+    [['--transport', 'sse', '--protocol', '2025-11-25'], '--protocol applies to --transport http'],
     [['--args', '{}'], '--args needs --call NAME'],
     [['--call', 'x', '--args', '[1]'], '--args must be a JSON object'],
     [['--call', 'x', '--args', '{oops'], 'not valid JSON'],

@@ -3,10 +3,17 @@ import { UsageError } from './errors';
 
 export type TransportKind = 'http' | 'sse';
 
+/** MCP revisions the client speaks over Streamable HTTP (`--protocol`). */
+export const PROTOCOL_REVISIONS = ['2026-07-28', '2025-11-25'] as const;
+export type ProtocolRevision = (typeof PROTOCOL_REVISIONS)[number];
+export const DEFAULT_PROTOCOL: ProtocolRevision = '2026-07-28';
+
 export interface CliOptions {
   /** Server base URL without trailing slash, e.g. `http://localhost:8000`. */
   server: string;
   transport: TransportKind;
+  /** The MCP revision for `--transport http` (HTTP+SSE is always 2024-11-05). */
+  protocol: ProtocolRevision;
   listTools: boolean;
   /** `--call NAME` */
   call?: string;
@@ -35,6 +42,7 @@ behind it), then lists and calls the server's tools.
 Options:
   --server URL          MCP server base URL (default ${DEFAULT_SERVER})
   --transport http|sse  Streamable HTTP at /mcp (default) or HTTP+SSE at /sse
+  --protocol REVISION   MCP revision over Streamable HTTP: ${PROTOCOL_REVISIONS.join(' (default) or ')}
   --list-tools          print the server's tools and exit
   --call NAME           call the tool NAME and print its text content
   --args JSON           arguments for --call, as a JSON object (default {})
@@ -71,6 +79,13 @@ export function parseCliArgs(argv: string[]): CliOptions {
   if (transport !== 'http' && transport !== 'sse') {
     throw new UsageError(`--transport must be "http" or "sse" (got "${transport}").`);
   }
+  const protocol = values.protocol ?? DEFAULT_PROTOCOL;
+  if (!(PROTOCOL_REVISIONS as readonly string[]).includes(protocol)) {
+    throw new UsageError(`--protocol must be ${PROTOCOL_REVISIONS.map((r) => `"${r}"`).join(' or ')} (got "${protocol}").`);
+  }
+  if (values.protocol !== undefined && transport === 'sse') {
+    throw new UsageError('--protocol applies to --transport http; HTTP+SSE always speaks MCP 2024-11-05.');
+  }
   if (values.args !== undefined && values.call === undefined) {
     throw new UsageError('--args needs --call NAME.');
   }
@@ -85,6 +100,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
   return {
     server: parseServerUrl(values.server ?? DEFAULT_SERVER),
     transport,
+    protocol: protocol as ProtocolRevision,
     listTools: values['list-tools'] ?? false,
     call: values.call,
     args: values.args === undefined ? undefined : parseJsonObject(values.args, '--args'),
@@ -107,6 +123,7 @@ function parse(argv: string[]) {
     options: {
       server: { type: 'string' },
       transport: { type: 'string' },
+      protocol: { type: 'string' },
       'list-tools': { type: 'boolean' },
       call: { type: 'string' },
       args: { type: 'string' },

@@ -1,20 +1,36 @@
+import {
+  Client as ModernClient,
+  SdkHttpError,
+  StreamableHTTPClientTransport as ModernStreamableHTTPClientTransport,
+  UnauthorizedError as ModernUnauthorizedError,
+} from '@modelcontextprotocol/client';
 import { auth, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { authFailure, sentence } from './auth-errors';
 import { CLIENT_ID_NAME, CLIENT_VERSION } from './client-info';
 import { AuthFailedError, CliError, unreachable, UnreachableError } from './errors';
 import { SessionContext, transportLabel } from './session-context';
 
+/** What the console client asks of a connected MCP client, on either SDK line. */
+export interface McpClient {
+  listTools(params?: { cursor?: string }): Promise<{ tools: Tool[]; nextCursor?: string }>;
+  callTool(params: { name: string; arguments?: Record<string, unknown> }): Promise<CallToolResult>;
+}
+
 export interface Connection {
-  client: Client;
+  client: McpClient;
+  /** The MCP revision negotiated with the server. */
+  protocolVersion: string;
   close(): Promise<void>;
 }
 
-/** True for the SDK's "you must sign in (again)" signals. */
+/** True for the SDKs' "you must sign in (again)" signals. */
 export function needsSignIn(error: unknown): boolean {
-  return error instanceof UnauthorizedError;
+  return error instanceof UnauthorizedError || error instanceof ModernUnauthorizedError;
 }
 
 /**
@@ -37,14 +53,46 @@ export async function ensureFreshTokens(ctx: SessionContext): Promise<'ready' | 
   }
 }
 
-/** Opens an MCP session over the chosen transport with the stored tokens. */
+/**
+ * Connects with the stored tokens over the chosen transport and revision: MCP 2026-07-28 with
+ * the SDK v2 client (`server/discover`, then stateless requests), MCP 2025-11-25 over Streamable
+ * HTTP or HTTP+SSE with the SDK v1 client (`initialize`). Says which revision was negotiated.
+ */
 export async function openConnection(ctx: SessionContext): Promise<Connection> {
-  const { endpoint, provider, options, reporter } = ctx;
-  reporter.step(`Connecting to ${endpoint.href} (${transportLabel(options.transport)})...`);
+  const { endpoint, options, reporter } = ctx;
+  reporter.step(`Connecting to ${endpoint.href} (${transportLabel(options.transport, options.protocol)})...`);
+  const connection = options.transport === 'http' && options.protocol === '2026-07-28' ? await openModern(ctx) : await openLegacy(ctx);
+  reporter.success(`Connected${connection.server ? ` to ${connection.server}` : ''}; MCP protocol revision ${connection.protocolVersion}.`);
+  return connection;
+}
+
+async function openModern(ctx: SessionContext): Promise<Connection & { server?: string }> {
+  const transport = new ModernStreamableHTTPClientTransport(ctx.endpoint, { authProvider: ctx.provider });
+  const client = new ModernClient({ name: CLIENT_ID_NAME, version: CLIENT_VERSION }, { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  try {
+    await client.connect(transport);
+  } catch (error) {
+    await transport.close().catch(() => undefined);
+    throw error;
+  }
+  const server = client.getServerVersion();
+  return {
+    // Same wire types, typed differently by the two SDK lines (v2 spells out JSON values): the
+    // console client reads tools and results through the v1 types.
+    client: client as unknown as McpClient,
+    protocolVersion: client.getNegotiatedProtocolVersion() ?? '2026-07-28',
+    server: server ? `${server.name} ${server.version}` : undefined,
+    close: () => client.close().catch(() => undefined),
+  };
+}
+
+async function openLegacy(ctx: SessionContext): Promise<Connection & { server?: string }> {
+  const { endpoint, provider, options } = ctx;
   const transport =
     options.transport === 'sse'
       ? new SSEClientTransport(endpoint, { authProvider: provider })
       : new StreamableHTTPClientTransport(endpoint, { authProvider: provider });
+  const negotiated = recordProtocolVersion(transport);
   const client = new Client({ name: CLIENT_ID_NAME, version: CLIENT_VERSION }, { capabilities: {} });
   try {
     await client.connect(transport);
@@ -53,9 +101,11 @@ export async function openConnection(ctx: SessionContext): Promise<Connection> {
     throw error;
   }
   const server = client.getServerVersion();
-  reporter.success(`Connected${server ? ` to ${server.name} ${server.version}` : ''}.`);
   return {
-    client,
+    // v1 types callTool's result to also admit the pre-2024 `toolResult` shape, which this server never sends.
+    client: client as unknown as McpClient,
+    protocolVersion: negotiated() ?? 'unknown',
+    server: server ? `${server.name} ${server.version}` : undefined,
     async close() {
       if (transport instanceof StreamableHTTPClientTransport) {
         // Ends the server-side session now instead of leaving it to idle out.
@@ -96,7 +146,22 @@ export async function connectionFailure(ctx: SessionContext, error: unknown): Pr
 
 function httpStatus(error: unknown): number | undefined {
   if (error instanceof StreamableHTTPError || error instanceof SseError) return error.code;
+  if (error instanceof SdkHttpError) return error.status;
   return undefined;
+}
+
+/**
+ * The revision the v1 client negotiates: `Client.connect` hands the `initialize` result's
+ * protocolVersion to the transport (`setProtocolVersion`, part of the Transport contract).
+ */
+function recordProtocolVersion(transport: Transport): () => string | undefined {
+  let version: string | undefined;
+  const forward = transport.setProtocolVersion?.bind(transport);
+  transport.setProtocolVersion = (negotiated: string) => {
+    version = negotiated;
+    forward?.(negotiated);
+  };
+  return () => version;
 }
 
 /** SSE connection errors hide the network cause: ask the server directly. */

@@ -17,6 +17,7 @@ export function endpointFor(server: string, transport: CliOptions['transport']):
   return new URL(`${server}/${transport === 'sse' ? 'sse' : 'mcp'}`);
 }
 
-export function transportLabel(transport: CliOptions['transport']): string {
-  return transport === 'sse' ? 'HTTP+SSE' : 'Streamable HTTP';
+export function transportLabel(transport: CliOptions['transport'], protocol?: CliOptions['protocol']): string {
+  if (transport === 'sse') return 'HTTP+SSE';
+  return protocol ? `Streamable HTTP, MCP ${protocol}` : 'Streamable HTTP';
 }

@@ -1,5 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { Connection, connectionFailure, ensureFreshTokens, needsSignIn, openConnection } from './connection';
+import { Connection, connectionFailure, ensureFreshTokens, McpClient, needsSignIn, openConnection } from './connection';
 import { SessionContext } from './session-context';
 import { signIn } from './sign-in';
 
@@ -13,7 +12,7 @@ export class Session {
 
   constructor(private readonly ctx: SessionContext) {}
 
-  async run<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  async run<T>(work: (client: McpClient) => Promise<T>): Promise<T> {
     const client = await this.client();
     try {
       return await work(client);
@@ -32,7 +31,7 @@ export class Session {
     await connection?.close();
   }
 
-  private async client(): Promise<Client> {
+  private async client(): Promise<McpClient> {
     if (!this.connection) await this.connect(false);
     return this.connection!.client;
   }

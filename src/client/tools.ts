@@ -1,11 +1,12 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ProtocolError } from '@modelcontextprotocol/client';
 import { CallToolResult, McpError, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { McpClient } from './connection';
 import { sentence } from './auth-errors';
 import { CliError } from './errors';
 import { ExitCode } from './exit-codes';
 
 /** All tools, following `nextCursor` pages. */
-export async function fetchTools(client: Client): Promise<Tool[]> {
+export async function fetchTools(client: McpClient): Promise<Tool[]> {
   const tools: Tool[] = [];
   let cursor: string | undefined;
   do {
@@ -20,11 +21,11 @@ export async function fetchTools(client: Client): Promise<Tool[]> {
  * Calls a tool. A JSON-RPC error (unknown tool, invalid arguments) becomes a
  * {@link CliError} with exit code 1; a result with `isError` is returned as is.
  */
-export async function invokeTool(client: Client, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+export async function invokeTool(client: McpClient, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
   try {
-    return (await client.callTool({ name, arguments: args })) as CallToolResult;
+    return await client.callTool({ name, arguments: args });
   } catch (error) {
-    if (error instanceof McpError) {
+    if (error instanceof McpError || error instanceof ProtocolError) {
       throw new CliError(`The server refused the call to ${name}: ${sentence(error.message.replace(/MCP error -?\d+: /g, ''))}.`, ExitCode.ToolError, {
         cause: error,
       });

@@ -19,6 +19,29 @@ export interface EntraUpstreamConfig {
   redirectUri: string;
 }
 
+/** Who issues the bearer tokens of the MCP endpoints (AUTH_MODE). */
+export type AuthMode = 'proxy' | 'direct' | 'both';
+
+/** Entra direct mode: this server as a resource server for Entra-issued access tokens. */
+export interface EntraApiConfig {
+  /** The API's app registration (client) id: AUTH_CLIENT_ID, or the emulator's API app. Redeems On-Behalf-Of. */
+  clientId: string;
+  /** The API's Application ID URI (AUTH_API_AUDIENCE, default `api://<client id>`). */
+  applicationIdUri: string;
+  /** Accepted `aud` values: the Application ID URI and the client id (v2 tokens carry the client id). */
+  audiences: string[];
+  /** The scope name required in `scp` (AUTH_API_SCOPE). */
+  scope: string;
+  /** The full scope name clients request from Entra: `<Application ID URI>/<scope>`. */
+  fullScope: string;
+  /** App-only tokens (no `scp`) are accepted only when they carry this app role (AUTH_APP_ONLY_ROLE). */
+  appOnlyRole?: string;
+  /** After a JWKS fetch, an unknown `kid` refetches no sooner than this (AUTH_JWKS_COOLDOWN_SECONDS). */
+  jwksCooldownSeconds: number;
+  /** Client secret for the On-Behalf-Of exchange (AUTH_CLIENT_SECRET; the emulator's own constant). */
+  oboClientSecret?: string;
+}
+
 export interface RateLimitConfig {
   /** Requests allowed per window and client IP. */
   limit: number;
@@ -36,6 +59,9 @@ export class AppConfig {
   /** `new URL(serverUrl).origin`: issuer and resource identifier. */
   serverOrigin!: string;
   entra!: EntraUpstreamConfig;
+  /** proxy (this server is the authorization server), direct (Entra is), or both. */
+  authMode!: AuthMode;
+  entraApi!: EntraApiConfig;
   /** Base64url/hex decoded signing key material (>= 32 bytes). */
   signingKey!: Buffer;
   signingKeyPrevious?: Buffer;

@@ -56,6 +56,21 @@ export class EnvDto {
   @IsOptional() @Matches(/^https?:\/\/[^#\s]+$/, { message: explain('must be an absolute http(s) URL', 'https://mcp.example.com/auth/callback') })
   AUTH_REDIRECT_URI?: string;
 
+  @IsOptional() @IsIn(['proxy', 'direct', 'both'], { message: explain('must be proxy, direct or both', 'proxy') })
+  AUTH_MODE?: string;
+
+  @IsOptional() @Matches(/^(api:\/\/|https:\/\/)[^\s?#]+$/, { message: explain('must be the Application ID URI of the API (api://… or https://…, no query or fragment)', 'api://00000000-1111-2222-3333-444444444444') })
+  AUTH_API_AUDIENCE?: string;
+
+  @IsOptional() @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: explain('must be the name of the scope the API exposes (letters, digits, _ . -)', 'access_as_user') })
+  AUTH_API_SCOPE?: string;
+
+  @IsOptional() @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: explain('must be the name of an app role (letters, digits, _ . -)', 'Mcp.Tools.All') })
+  AUTH_APP_ONLY_ROLE?: string;
+
+  @IsOptional() @IntegerIn(0, 3600, 'must be a whole number of seconds', '30')
+  AUTH_JWKS_COOLDOWN_SECONDS?: string;
+
   @IsOptional() @Matches(/^([A-Za-z0-9_-]{43,}={0,2}|([0-9a-fA-F]{2}){32,})$/, { message: explain('must be at least 32 random bytes as base64url or hex', '$(openssl rand -hex 32)', true) })
   AUTH_SIGNING_KEY?: string;
 

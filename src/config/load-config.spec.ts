@@ -148,4 +148,52 @@ describe('loadConfig', () => {
   it('collects every problem before failing', () => {
     expect(problemsOf({ PORT: '70000', LOG_LEVEL: 'loud', ACCESS_TOKEN_TTL_SECONDS: '5' })).toHaveLength(3);
   });
+
+  describe('AUTH_MODE (who issues the MCP bearer tokens)', () => {
+    const tenant = { AUTH_TENANT_ID: TENANT, AUTH_CLIENT_ID: CLIENT };
+
+    it('defaults to proxy, with the API named after the client id', () => {
+      const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')), ...tenant });
+      expect(config.authMode).toBe('proxy');
+      expect(config.entraApi).toMatchObject({
+        clientId: CLIENT,
+        applicationIdUri: `api://${CLIENT}`,
+        audiences: [`api://${CLIENT}`, CLIENT],
+        scope: 'access_as_user',
+        fullScope: `api://${CLIENT}/access_as_user`,
+        jwksCooldownSeconds: 30,
+      });
+      expect(config.entraApi.appOnlyRole).toBeUndefined();
+    });
+
+    it('takes the Application ID URI, scope and app-only role from AUTH_API_AUDIENCE, AUTH_API_SCOPE, AUTH_APP_ONLY_ROLE', () => {
+      const config = loadConfig({
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')),
+        ...tenant,
+        AUTH_MODE: 'direct',
+        AUTH_CLIENT_SECRET: 'secret',
+        AUTH_API_AUDIENCE: 'https://mcp.example.com/',
+        AUTH_API_SCOPE: 'mcp.tools',
+        AUTH_APP_ONLY_ROLE: 'Mcp.Tools.All',
+      });
+      expect(config.entraApi).toMatchObject({
+        audiences: ['https://mcp.example.com', CLIENT],
+        fullScope: 'https://mcp.example.com/mcp.tools',
+        appOnlyRole: 'Mcp.Tools.All',
+        oboClientSecret: 'secret',
+      });
+    });
+
+    it('needs AUTH_CLIENT_SECRET in direct and both modes with a tenant (On-Behalf-Of), not with the embedded emulator', () => {
+      expect(problemsOf({ ...tenant, AUTH_MODE: 'direct' })).toEqual([expect.stringMatching(/^AUTH_CLIENT_SECRET: required when AUTH_MODE is direct/)]);
+      expect(problemsOf({ ...tenant, AUTH_MODE: 'both' })).toEqual([expect.stringMatching(/^AUTH_CLIENT_SECRET: required when AUTH_MODE is both/)]);
+      expect(problemsOf({ AUTH_MODE: 'direct' })).toEqual([]);
+    });
+
+    it('refuses an unknown mode, a bad audience or scope with one line each', () => {
+      expect(problemsOf({ AUTH_MODE: 'entra' })).toEqual([expect.stringMatching(/^AUTH_MODE: must be proxy, direct or both/)]);
+      expect(problemsOf({ AUTH_API_AUDIENCE: 'mcp-api' })).toEqual([expect.stringMatching(/^AUTH_API_AUDIENCE: must be the Application ID URI/)]);
+      expect(problemsOf({ AUTH_API_SCOPE: 'two words' })).toEqual([expect.stringMatching(/^AUTH_API_SCOPE: must be the name of the scope/)]);
+    });
+  });
 });

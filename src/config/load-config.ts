@@ -3,8 +3,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { isAbsolute, join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from './emulator.constants';
-import { AppConfig, EntraUpstreamConfig, NodeEnv } from './app-config';
+import { EMULATOR_API_CLIENT_ID, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, EMULATOR_TENANT_ID } from './emulator.constants';
+import { AppConfig, AuthMode, EntraApiConfig, EntraUpstreamConfig, NodeEnv } from './app-config';
 import { EnvDto } from './env.dto';
 import { isLoopbackHost } from './loopback';
 
@@ -113,6 +113,23 @@ export function loadConfig(rawEnv: Environment): AppConfig {
     issuer: `${origin}/${tenantId}/v2.0`,
     redirectUri: dto.AUTH_REDIRECT_URI ?? `${serverOrigin}/auth/callback`,
   };
+  const authMode = (dto.AUTH_MODE ?? 'proxy') as AuthMode;
+  if (authMode !== 'proxy' && !useEmulator && !dto.AUTH_CLIENT_SECRET) {
+    problems.push(`AUTH_CLIENT_SECRET: required when AUTH_MODE is ${authMode} (Graph is called through the On-Behalf-Of exchange, which needs the app's credentials); for example AUTH_CLIENT_SECRET=<a client secret of the app registration>`);
+  }
+  const apiClientId = useEmulator ? EMULATOR_API_CLIENT_ID : entra.clientId;
+  const applicationIdUri = (dto.AUTH_API_AUDIENCE ?? `api://${apiClientId}`).replace(/\/$/, '');
+  const apiScope = dto.AUTH_API_SCOPE ?? 'access_as_user';
+  const entraApi: EntraApiConfig = {
+    clientId: apiClientId,
+    applicationIdUri,
+    audiences: [...new Set([applicationIdUri, apiClientId])],
+    scope: apiScope,
+    fullScope: `${applicationIdUri}/${apiScope}`,
+    appOnlyRole: dto.AUTH_APP_ONLY_ROLE,
+    jwksCooldownSeconds: num(dto.AUTH_JWKS_COOLDOWN_SECONDS, 30),
+    oboClientSecret: useEmulator ? EMULATOR_CLIENT_SECRET : dto.AUTH_CLIENT_SECRET,
+  };
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDirRaw = dto.DATA_DIR ?? './data';
@@ -129,6 +146,8 @@ export function loadConfig(rawEnv: Environment): AppConfig {
     serverName: dto.SERVER_NAME?.trim() || DEFAULT_SERVER_NAME,
     serverOrigin,
     entra,
+    authMode,
+    entraApi,
     signingKey,
     signingKeyPrevious: dto.AUTH_SIGNING_KEY_PREVIOUS ? decodeKey(dto.AUTH_SIGNING_KEY_PREVIOUS) : undefined,
     dataDir,

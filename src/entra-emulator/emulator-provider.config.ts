@@ -3,6 +3,8 @@ import { DEMO_USERS, DemoUser, pairwiseSubject } from './demo-users';
 import { EmulatorStore } from './emulator-store.adapter';
 import { errorPage, signedOutPage, signOutPage } from './emulator.pages';
 import { GRAPH_APP_ID, GRAPH_RESOURCE, GRAPH_SCOPE } from './graph-stand-in';
+import { API_APPLICATION_ID_URI, API_FULL_SCOPE, customizeApiAccessToken, JWT_BEARER_GRANT } from './direct-mode';
+import { EMULATOR_API_CLIENT_ID, EMULATOR_CLIENT_SECRET, EMULATOR_PUBLIC_CLIENT_ID } from '../config/emulator.constants';
 
 export interface EmulatorProviderOptions {
   /** `/{tenant}`: every Entra endpoint lives under the tenant segment. */
@@ -10,7 +12,8 @@ export interface EmulatorProviderOptions {
   clientId: string;
   redirectUris: string[];
   postLogoutRedirectUris: string[];
-  signingKey: JWK;
+  /** Private signing keys, the current one first (older ones stay published after a rotation, as in Entra). */
+  signingKeys: JWK[];
   cookieKeys: string[];
   store: EmulatorStore;
   /** The app registration's display name; default "MCP server". */
@@ -62,8 +65,29 @@ export function emulatorProviderConfiguration(options: EmulatorProviderOptions):
         redirect_uris: options.redirectUris,
         post_logout_redirect_uris: options.postLogoutRedirectUris,
       },
+      // Direct mode: the app registration that exposes the API; it only redeems On-Behalf-Of, with its secret.
+      {
+        client_id: EMULATOR_API_CLIENT_ID,
+        client_secret: EMULATOR_CLIENT_SECRET,
+        client_name: 'MCP server API (emulated app registration)',
+        token_endpoint_auth_method: 'client_secret_post',
+        application_type: 'web',
+        grant_types: [JWT_BEARER_GRANT],
+        response_types: [],
+        redirect_uris: [],
+      },
+      // Direct mode: a pre-authorized public client (as VS Code is in a real tenant), PKCE and loopback redirect on any port.
+      {
+        client_id: EMULATOR_PUBLIC_CLIENT_ID,
+        client_name: 'MCP client (emulated, pre-authorized for the API)',
+        token_endpoint_auth_method: 'none',
+        application_type: 'native',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: ['http://127.0.0.1/callback'],
+      },
     ],
-    jwks: { keys: [options.signingKey] },
+    jwks: { keys: options.signingKeys },
     cookies: { keys: options.cookieKeys },
     routes: {
       authorization: routes.authorization,
@@ -83,6 +107,7 @@ export function emulatorProviderConfiguration(options: EmulatorProviderOptions):
     conformIdTokenClaims: false,
     pkce: { required: () => true },
     clientBasedCORS: () => false,
+    formats: { customizers: { jwt: customizeApiAccessToken(options.clientId) as never } },
     features: {
       devInteractions: { enabled: false },
       userinfo: { enabled: false },
@@ -104,17 +129,26 @@ export function emulatorProviderConfiguration(options: EmulatorProviderOptions):
       },
       resourceIndicators: {
         enabled: true,
-        // Entra v2.0 derives the resource from the scope (`User.Read` = Graph); no `resource` parameter needed.
-        defaultResource: async () => GRAPH_RESOURCE,
+        // Entra v2.0 derives the resource from the scope (`User.Read` = Graph, `api://…/access_as_user` = the API).
+        defaultResource: async (ctx) => (String(ctx.oidc.params?.scope ?? '').includes(`${API_APPLICATION_ID_URI}/`) ? API_APPLICATION_ID_URI : GRAPH_RESOURCE),
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx, resourceIndicator) => {
+          if (resourceIndicator === API_APPLICATION_ID_URI) {
+            return {
+              scope: API_FULL_SCOPE,
+              audience: EMULATOR_API_CLIENT_ID,
+              accessTokenTTL: options.accessTokenLifetimeSeconds(),
+              accessTokenFormat: 'jwt',
+              jwt: { sign: { alg: 'RS256', kid: String(options.signingKeys[0]?.kid) } },
+            };
+          }
           if (resourceIndicator !== GRAPH_RESOURCE) throw new Error('unknown resource');
           return {
             scope: GRAPH_SCOPE,
             audience: GRAPH_APP_ID,
             accessTokenTTL: options.accessTokenLifetimeSeconds(),
             accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'RS256' } },
+            jwt: { sign: { alg: 'RS256', kid: String(options.signingKeys[0]?.kid) } },
           };
         },
       },
@@ -132,6 +166,8 @@ export function emulatorProviderConfiguration(options: EmulatorProviderOptions):
       const grant = existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
       grant.addOIDCScope('openid profile email offline_access');
       grant.addResourceScope(GRAPH_RESOURCE, GRAPH_SCOPE);
+      // The API's scope is pre-authorized for every client (admin consent), as for VS Code in a real tenant.
+      grant.addResourceScope(API_APPLICATION_ID_URI, API_FULL_SCOPE);
       await grant.save();
       return grant;
     },

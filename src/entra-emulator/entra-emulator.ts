@@ -6,6 +6,9 @@ import { Provider } from './oidc-provider.loader';
 import { DEMO_USERS, DemoUser, findDemoUser, pairwiseSubject } from './demo-users';
 import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from '../config/emulator.constants';
 import { emulatorProviderConfiguration, entraRoutes } from './emulator-provider.config';
+import { API_APPLICATION_ID_URI, CONSENT_REQUIRED, DirectModeKeys, entraV2Claims, JWT_BEARER_GRANT, onBehalfOfGrant, OboRefusal, OboState, signWithCurrentKey } from './direct-mode';
+import { EMULATOR_API_CLIENT_ID, EMULATOR_API_SCOPE, EMULATOR_PUBLIC_CLIENT_ID } from '../config/emulator.constants';
+import type { JWTPayload } from 'jose';
 import { errorPage, PAGE_CSP, signInPage } from './emulator.pages';
 import { GraphFailure, GraphStandIn } from './graph-stand-in';
 import { EmulatorStore, EmulatorKeys } from './emulator-store.adapter';
@@ -13,6 +16,7 @@ import { MemoryStore } from '../store/memory.store';
 import { Store } from '../store/store.port';
 
 export type { GraphFailure } from './graph-stand-in';
+export type { OboRefusal } from './direct-mode';
 
 /** Where the emulator writes its own log lines (Nest's Logger fits; the CLI writes to stderr). */
 export interface EmulatorLogger {
@@ -104,6 +108,17 @@ export class EntraEmulator {
   private providerHandler?: ReturnType<Provider['callback']>;
   private graph?: GraphStandIn;
   private boundPort?: number;
+  /** Private signing keys, the current one first; a rotation puts a new key first and keeps the previous one published. */
+  private signingKeys: JWK[] = [];
+  private cookieKeys: string[] = [];
+  private readonly obo: OboState = { exchanges: 0 };
+  private readonly directKeys: DirectModeKeys = {
+    signingKeys: () => this.signingKeys,
+    issuer: () => this.issuer,
+    accessTokenLifetimeSeconds: () => this.accessTokenLifetime,
+  };
+  /** Requests for the JWKS since start or the last reset (tests see key caching with it). */
+  private jwksRequests = 0;
 
   constructor(private readonly options: EntraEmulatorOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -145,6 +160,13 @@ export class EntraEmulator {
     this.boundPort = (server.address() as AddressInfo).port;
 
     const { signingKey, cookieKeys } = await this.store.keys(generateKeys);
+    this.signingKeys = [signingKey];
+    this.cookieKeys = cookieKeys;
+    this.buildProvider();
+  }
+
+  /** (Re)builds oidc-provider and the Graph stand-in over the current keys; state lives in the store, so nothing is lost. */
+  private buildProvider(): void {
     const redirectOrigins = [...new Set(this.options.redirectUris.map((uri) => `${new URL(uri).origin}/`))];
     const provider = new Provider(
       this.issuer,
@@ -153,18 +175,19 @@ export class EntraEmulator {
         clientId: this.clientId,
         redirectUris: this.options.redirectUris,
         postLogoutRedirectUris: this.options.postLogoutRedirectUris ?? redirectOrigins,
-        signingKey,
-        cookieKeys,
+        signingKeys: this.signingKeys,
+        cookieKeys: this.cookieKeys,
         appName: this.options.appName,
         store: this.store,
         accessTokenLifetimeSeconds: () => this.accessTokenLifetime,
         rolesOf: (user) => this.assignedRoles.get(user.oid) ?? user.roles,
       }),
     );
+    provider.registerGrantType(JWT_BEARER_GRANT, onBehalfOfGrant(this.directKeys, this.obo), ['assertion', 'requested_token_use', 'scope']);
     provider.on('server_error', (_ctx: unknown, error: Error) => this.logger.error(`Entra emulator error: ${error.message}`));
     this.provider = provider;
     this.providerHandler = provider.callback();
-    this.graph = new GraphStandIn(this.issuer, { keys: [publicJwkOf(signingKey) as never] });
+    this.graph = new GraphStandIn(this.issuer, { keys: this.signingKeys.map((key) => publicJwkOf(key)) as never }, this.graph);
   }
 
   async stop(): Promise<void> {
@@ -178,6 +201,64 @@ export class EntraEmulator {
   }
 
   // ---- switches for tests ------------------------------------------------
+
+  /** Direct mode: the API app registration's client id, Application ID URI and scope name. */
+  readonly api = { clientId: EMULATOR_API_CLIENT_ID, applicationIdUri: API_APPLICATION_ID_URI, scope: EMULATOR_API_SCOPE } as const;
+  /** Direct mode: the pre-authorized public client (PKCE, loopback redirect `http://127.0.0.1:<any port>/callback`). */
+  readonly publicClientId = EMULATOR_PUBLIC_CLIENT_ID;
+
+  /**
+   * Key rotation, as Entra does it: a new signing key signs from now on; the previous one stays
+   * published (older ones drop out). Until restart only: the store keeps the original key.
+   */
+  rotateSigningKeys(): void {
+    const next = generateKeys().signingKey;
+    this.signingKeys = [next, ...this.signingKeys.slice(0, 1)];
+    this.buildProvider();
+  }
+
+  /** Makes every On-Behalf-Of request fail with this Entra error (default AADSTS65001: no consent). */
+  refuseOnBehalfOf(refusal: OboRefusal = CONSENT_REQUIRED): void {
+    this.obo.refusal = refusal;
+  }
+
+  /** Undoes refuseOnBehalfOf. */
+  allowOnBehalfOf(): void {
+    this.obo.refusal = undefined;
+  }
+
+  /** Successful On-Behalf-Of exchanges since start or the last reset. */
+  get onBehalfOfExchangeCount(): number {
+    return this.obo.exchanges;
+  }
+
+  resetOnBehalfOfExchangeCount(): void {
+    this.obo.exchanges = 0;
+  }
+
+  /** JWKS requests since start or the last reset. */
+  get jwksRequestCount(): number {
+    return this.jwksRequests;
+  }
+
+  /**
+   * A v2.0 access token for the API as Entra would issue it to the public client for `user`, signed
+   * with the current key; `claims` override or (undefined) remove claims. For tests of token
+   * validation (wrong audience, expired…); the real way to get one is the PKCE flow.
+   */
+  async mintApiAccessToken(user: DemoUser, claims: Record<string, unknown> = {}): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    const payload: Record<string, unknown> = {
+      ...entraV2Claims(user, EMULATOR_API_CLIENT_ID, EMULATOR_PUBLIC_CLIENT_ID, EMULATOR_API_SCOPE),
+      iss: this.issuer,
+      iat: now,
+      nbf: now,
+      exp: now + this.accessTokenLifetime,
+      ...claims,
+    };
+    for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
+    return signWithCurrentKey(this.directKeys, payload as JWTPayload, 'JWT');
+  }
 
   /** Lifetime of access tokens issued from now on (to test expiry and refresh). */
   setAccessTokenLifetime(seconds: number): void {
@@ -214,11 +295,6 @@ export class EntraEmulator {
     return this.store.deleteModel('RefreshToken');
   }
 
-  /** Ends every browser session: the next authorization shows the sign-in page again. */
-  endAllSessions(): Promise<number> {
-    return this.store.deleteModel('Session');
-  }
-
   /** The pairwise `sub` a demo user gets in this emulator's id_tokens. */
   subjectOf(user: DemoUser): string {
     return pairwiseSubject(user, this.clientId);
@@ -240,6 +316,7 @@ export class EntraEmulator {
     try {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       const interaction = new RegExp(`^${this.routes.interaction}/([\\w-]+)(/login)?$`).exec(path);
+      if (path === this.routes.jwks) this.jwksRequests += 1;
       if (path.startsWith('/v1.0/')) {
         await graph.handle(req, res, path);
       } else if (path === this.routes.discovery) {

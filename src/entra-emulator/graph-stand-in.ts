@@ -53,8 +53,14 @@ export class GraphStandIn {
   constructor(
     private readonly issuer: string,
     publicKeys: JSONWebKeySet,
+    /** The stand-in this one replaces (after a key rotation): its switches and counters carry over. */
+    previous?: GraphStandIn,
   ) {
     this.keys = createLocalJWKSet(publicKeys);
+    if (previous) {
+      this.failure = previous.failure;
+      this.meRequests = previous.meRequests;
+    }
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {

@@ -22,7 +22,7 @@ export function identityFromClaims(claims: Record<string, unknown>, expectedTena
 }
 
 /** A claim that should be an array of strings (`roles`, `groups`); anything else counts as none. */
-function strings(value: unknown): string[] {
+export function strings(value: unknown): string[] {
   if (!Array.isArray(value)) return [];
   return [...new Set(value.filter((v): v is string => typeof v === 'string' && v.length > 0 && v.length <= 256))].slice(0, 500);
 }

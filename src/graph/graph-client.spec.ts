@@ -3,6 +3,7 @@ import { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { UpstreamSignInRequiredError, UpstreamTokens } from '../oauth/upstream-tokens';
+import { OnBehalfOfTokens } from '../entra/on-behalf-of.service';
 import { GraphClient, GraphClientOptions } from './graph-client';
 import { GraphRequestError, GraphSignInRequiredError, GraphThrottledError, GraphUnavailableError } from './graph.errors';
 
@@ -73,7 +74,8 @@ describe('GraphClient.getMe', () => {
   });
 
   function client(options: Partial<GraphClientOptions> = {}, baseUrl = graph.baseUrl): GraphClient {
-    return new GraphClient({ graphBaseUrl: `${baseUrl}/` } as AppConfig, tokens, options);
+    // Proxy-mode grants only here: the On-Behalf-Of path is covered by test/entra-direct.e2e-spec.ts.
+    return new GraphClient({ graphBaseUrl: `${baseUrl}/` } as AppConfig, tokens, {} as OnBehalfOfTokens, options);
   }
 
   it("calls GET /me at the configured base URL with the grant's Entra token", async () => {

@@ -2,7 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { UpstreamSignInRequiredError, UpstreamTokens } from '../oauth/upstream-tokens';
-import { UserContext } from '../oauth/user-context';
+import { OnBehalfOfTokens } from '../entra/on-behalf-of.service';
+import { entraAssertionOf, isDirectGrantId, UserContext } from '../oauth/user-context';
+import { onBehalfOfFailure } from './on-behalf-of.failure';
 import {
   GraphError,
   GraphRequestError,
@@ -42,6 +44,9 @@ export const DEFAULT_GRAPH_CLIENT_OPTIONS: GraphClientOptions = {
   maxCacheEntries: 10_000,
 };
 
+/** Who Graph is called for: the grant (proxy mode), or the Entra caller (direct mode: tenant, object id, own token). */
+export type GraphCaller = Pick<UserContext, 'grantId'> & Partial<Pick<UserContext, 'tid' | 'oid'>>;
+
 /** DI token of the client's tuning (GraphModule binds the defaults; tests shorten the timeouts). */
 export const GRAPH_CLIENT_OPTIONS = Symbol('GRAPH_CLIENT_OPTIONS');
 
@@ -62,6 +67,7 @@ export class GraphClient {
   constructor(
     config: AppConfig,
     private readonly upstreamTokens: UpstreamTokens,
+    private readonly onBehalfOf: OnBehalfOfTokens,
     @Inject(GRAPH_CLIENT_OPTIONS) options: Partial<GraphClientOptions> = {},
   ) {
     this.options = { ...DEFAULT_GRAPH_CLIENT_OPTIONS, ...options };
@@ -72,13 +78,13 @@ export class GraphClient {
    * The signed-in user's profile (`GET /me`). Rejects with a `GraphError` whose
    * message is fit to show the user.
    */
-  async getMe(user: Pick<UserContext, 'grantId'>): Promise<GraphUser> {
+  async getMe(user: GraphCaller): Promise<GraphUser> {
     const key = user.grantId;
     const cached = this.cache.get(key);
     if (cached && cached.expiresAt > Date.now()) return cached.user;
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.fetchMe(key)
+      pending = this.fetchMe(user)
         .then((me) => {
           this.remember(key, me);
           return me;
@@ -89,8 +95,8 @@ export class GraphClient {
     return pending;
   }
 
-  private async fetchMe(grantId: string): Promise<GraphUser> {
-    let token = await this.accessToken(grantId, false);
+  private async fetchMe(user: GraphCaller): Promise<GraphUser> {
+    let token = await this.accessToken(user, false);
     let refreshed = false;
     let waited = false;
     for (;;) {
@@ -101,7 +107,7 @@ export class GraphClient {
       if (response.status === 401 && !refreshed) {
         // The held token may have been revoked or expired early: one forced refresh, then retry.
         refreshed = true;
-        token = await this.accessToken(grantId, true);
+        token = await this.accessToken(user, true);
         continue;
       }
       if (response.status === 401) throw new GraphSignInRequiredError();
@@ -123,9 +129,24 @@ export class GraphClient {
     }
   }
 
-  private async accessToken(grantId: string, forceRefresh: boolean): Promise<string> {
+  /**
+   * Proxy mode: the Entra token held for the grant. Direct mode: a Graph token from the
+   * On-Behalf-Of exchange of the caller's own Entra token (which itself never goes to Graph).
+   */
+  private async accessToken(user: GraphCaller, forceRefresh: boolean): Promise<string> {
+    if (isDirectGrantId(user.grantId)) {
+      const assertion = entraAssertionOf(user as UserContext);
+      if (!assertion || !user.tid || !user.oid) {
+        throw new GraphSignInRequiredError('This request carries no Microsoft Entra sign-in to act on your behalf; call the tool again, signed in as a user.');
+      }
+      try {
+        return await this.onBehalfOf.graphToken({ tid: user.tid, oid: user.oid }, assertion, { forceRefresh });
+      } catch (error) {
+        throw onBehalfOfFailure(error);
+      }
+    }
     try {
-      return await this.upstreamTokens.getGraphAccessToken(grantId, forceRefresh ? { forceRefresh } : undefined);
+      return await this.upstreamTokens.getGraphAccessToken(user.grantId, forceRefresh ? { forceRefresh } : undefined);
     } catch (error) {
       if (error instanceof UpstreamSignInRequiredError) throw new GraphSignInRequiredError(error.message);
       throw error;

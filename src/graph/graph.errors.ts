@@ -56,3 +56,20 @@ export class GraphRequestError extends GraphError {
     this.name = 'GraphRequestError';
   }
 }
+
+/**
+ * Direct mode: Entra refused to exchange the caller's token for a Graph token (On-Behalf-Of).
+ * The message says what the user (or their administrator) must do.
+ */
+export class GraphOnBehalfOfError extends GraphError {
+  readonly status = undefined;
+  constructor(
+    message: string,
+    /** Entra's `error` (`invalid_grant`, `interaction_required`, …) and AADSTS code, for logs. */
+    readonly entraError: string,
+    readonly aadstsCode?: string,
+  ) {
+    super(message);
+    this.name = 'GraphOnBehalfOfError';
+  }
+}

@@ -6,10 +6,13 @@ import { UserContext } from '../oauth/user-context';
 import { McpBearerGuard } from './bearer-token.guard';
 import { BearerTokenMissingError, McpBearerStrategy } from './bearer.strategy';
 import { McpHttpError } from './mcp-http.errors';
+import { EntraBearerStrategy } from './entra-bearer.strategy';
+import { EntraScopeMissingError } from '../entra/entra-access-token.verifier';
 
 describe('McpBearerGuard.handleRequest', () => {
-  const config = { serverOrigin: 'https://mcp.example.com' } as AppConfig;
-  const guard = new McpBearerGuard({ strategyName: 'mcp-bearer-test' } as McpBearerStrategy, config, new Reflector());
+  const config = { serverOrigin: 'https://mcp.example.com', authMode: 'proxy' } as AppConfig;
+  const strategies = [{ strategyName: 'mcp-bearer-test' } as McpBearerStrategy, { strategyName: 'entra-bearer-test' } as EntraBearerStrategy] as const;
+  const guard = new McpBearerGuard(...strategies, config, new Reflector());
   const context = {} as ExecutionContext;
   const resourceMetadata = 'resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource"';
 
@@ -45,5 +48,24 @@ describe('McpBearerGuard.handleRequest', () => {
   it('does not turn a server failure (store down) into a 401', () => {
     const outage = new Error('store unreachable');
     expect(() => guard.handleRequest(outage, false, undefined, context)).toThrow(outage);
+  });
+
+  describe('with AUTH_MODE=direct (Entra is the authorization server)', () => {
+    const fullScope = 'api://a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d/access_as_user';
+    const direct = new McpBearerGuard(...strategies, { ...config, authMode: 'direct', entraApi: { fullScope } } as AppConfig, new Reflector());
+
+    it("names Entra's API scope in the challenge", () => {
+      expect(challengeOf(() => direct.handleRequest(new BearerTokenMissingError(), false, undefined, context))).toEqual({
+        status: 401,
+        header: `Bearer ${resourceMetadata}, scope="${fullScope}"`,
+      });
+      expect(challengeOf(() => direct.handleRequest(new InvalidTokenError(), false, undefined, context)).header).toContain(`scope="${fullScope}", error="invalid_token"`);
+    });
+
+    it('answers an Entra token without the API scope with 403 insufficient_scope naming it', () => {
+      const { status, header } = challengeOf(() => direct.handleRequest(new EntraScopeMissingError(fullScope), false, undefined, context));
+      expect(status).toBe(403);
+      expect(header).toContain(`scope="${fullScope}", error="insufficient_scope"`);
+    });
   });
 });

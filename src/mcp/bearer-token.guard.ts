@@ -3,27 +3,37 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { Observable } from 'rxjs';
 import { AppConfig } from '../config/app-config';
+import { EntraScopeMissingError } from '../entra/entra-access-token.verifier';
 import { InvalidTokenError } from '../oauth/access-token-verifier.port';
 import { UserContext } from '../oauth/user-context';
+import { SUPPORTED_SCOPES } from '../shared/scopes';
 import { isPublic } from '../shared/auth/public.decorator';
 import { BearerTokenMissingError, McpBearerStrategy } from './bearer.strategy';
-import { invalidTokenError, missingTokenError } from './mcp-http.errors';
+import { EntraBearerStrategy } from './entra-bearer.strategy';
+import { insufficientScopeError, invalidTokenError, missingTokenError } from './mcp-http.errors';
 
 /**
  * The global guard (McpModule registers it as APP_GUARD): every route needs
- * `Authorization: Bearer <token>` issued by this server unless it is marked `@Public()`
- * (deny by default). On success `req.user` is the typed UserContext.
- * `handleRequest` is overridden so the exact `WWW-Authenticate` challenge
- * (DESIGN.md) reaches the client instead of passport's bare 401.
+ * `Authorization: Bearer <token>` unless it is marked `@Public()` (deny by default): issued by
+ * this server (AUTH_MODE proxy), by Entra ID for this API (direct), or either (both: the Entra
+ * strategy first, it passes on opaque tokens). On success `req.user` is the typed UserContext.
+ * `handleRequest` is overridden so the exact `WWW-Authenticate` challenge (DESIGN.md) reaches
+ * the client instead of passport's bare 401.
  */
 @Injectable()
 export class McpBearerGuard extends AuthGuard() {
+  /** The scopes a challenge names: this server's, or Entra's API scope when Entra is the only authorization server. */
+  private readonly challengeScopes: readonly string[];
+
   constructor(
     strategy: McpBearerStrategy,
+    entraStrategy: EntraBearerStrategy,
     private readonly config: AppConfig,
     private readonly reflector: Reflector,
   ) {
-    super({ defaultStrategy: strategy.strategyName, session: false });
+    const strategies = { proxy: [strategy.strategyName], direct: [entraStrategy.strategyName], both: [entraStrategy.strategyName, strategy.strategyName] };
+    super({ defaultStrategy: strategies[config.authMode], session: false });
+    this.challengeScopes = config.authMode === 'direct' ? [config.entraApi.fullScope] : SUPPORTED_SCOPES;
   }
 
   override canActivate(context: ExecutionContext): boolean | Promise<boolean> | Observable<boolean> {
@@ -36,8 +46,10 @@ export class McpBearerGuard extends AuthGuard() {
 
   override handleRequest<TUser = UserContext>(error: unknown, user: TUser | false, _info: unknown, _context: ExecutionContext): TUser {
     if (!error && user) return user;
-    if (error instanceof BearerTokenMissingError || (!error && !user)) throw missingTokenError(this.config.serverOrigin);
-    if (error instanceof InvalidTokenError) throw invalidTokenError(this.config.serverOrigin);
+    const origin = this.config.serverOrigin;
+    if (error instanceof BearerTokenMissingError || (!error && !user)) throw missingTokenError(origin, this.challengeScopes);
+    if (error instanceof EntraScopeMissingError) throw insufficientScopeError(origin, [error.requiredScope], 'This MCP server');
+    if (error instanceof InvalidTokenError) throw invalidTokenError(origin, this.challengeScopes);
     // Anything else (store unreachable…) is the server's problem, not the token's: a 5xx, never a 401.
     throw error;
   }

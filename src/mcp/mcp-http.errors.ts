@@ -23,23 +23,23 @@ function jsonRpcError(code: number, message: string): Record<string, unknown> {
 }
 
 /** RFC 6750 §3.1 + MCP Authorization: 401 without a token (no `error`, the client should just authenticate). */
-export function missingTokenError(serverOrigin: string): McpHttpError {
+export function missingTokenError(serverOrigin: string, scope: readonly string[] = SUPPORTED_SCOPES): McpHttpError {
   return new McpHttpError(
     HttpStatus.UNAUTHORIZED,
     { error: 'unauthorized', error_description: 'This endpoint needs an access token: Authorization: Bearer <token>.' },
-    { 'WWW-Authenticate': bearerChallenge({ resourceMetadata: protectedResourceMetadataUrl(serverOrigin), scope: SUPPORTED_SCOPES }) },
+    { 'WWW-Authenticate': bearerChallenge({ resourceMetadata: protectedResourceMetadataUrl(serverOrigin), scope }) },
   );
 }
 
 /** RFC 6750 §3.1: a token was sent and is unknown, expired, revoked, malformed or for another resource. */
-export function invalidTokenError(serverOrigin: string): McpHttpError {
+export function invalidTokenError(serverOrigin: string, scope: readonly string[] = SUPPORTED_SCOPES): McpHttpError {
   return new McpHttpError(
     HttpStatus.UNAUTHORIZED,
     { error: 'invalid_token', error_description: 'The access token is invalid, expired or revoked.' },
     {
       'WWW-Authenticate': bearerChallenge({
         resourceMetadata: protectedResourceMetadataUrl(serverOrigin),
-        scope: SUPPORTED_SCOPES,
+        scope,
         error: 'invalid_token',
       }),
     },
@@ -86,10 +86,6 @@ export function relayTimeoutError(): McpHttpError {
     jsonRpcError(-32000, 'The server holding this session did not answer in time; retry, or reconnect if it keeps failing.'),
     { 'Retry-After': '1' },
   );
-}
-
-export function badRequestError(message: string): McpHttpError {
-  return new McpHttpError(HttpStatus.BAD_REQUEST, jsonRpcError(-32000, message));
 }
 
 /** DNS-rebinding protection: the same answer as the SDK's own host check. */

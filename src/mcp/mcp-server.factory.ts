@@ -1,17 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
-import type { AuthInfo, CacheHint } from '@modelcontextprotocol/server';
+import type { AuthInfo, CacheHint, Tool } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { AppConfig } from '../config/app-config';
 import { UserContext } from '../oauth/user-context';
+import { PACKAGE_INFO } from '../shared/package-info';
 import { ToolCallService } from './tool-call.service';
 import { ToolRegistry } from './tool-registry';
 
-/** MCP `serverInfo`: this identifier and version, and SERVER_NAME as its `title` (the name clients such as MCP Inspector show). */
-export const SERVER_INFO = { name: 'mcp-entra-server', version: '0.1.0' } as const;
+/** Name and version from package.json; MCP `serverInfo` adds SERVER_NAME as its `title` (the name clients such as MCP Inspector show). */
+export const SERVER_INFO = { name: PACKAGE_INFO.name, version: PACKAGE_INFO.version } as const;
 
-const INSTRUCTIONS =
-  'Tools that act as the signed-in Microsoft Entra ID user: get_user_name and get_user_profile read Microsoft Graph /me; whoami shows the identity this server sees.';
+/** The server's instructions to the model: what it is and every tool it has, from the tool registry. */
+export function serverInstructions(tools: readonly Pick<Tool, 'name' | 'description'>[]): string {
+  const list = tools.map((tool) => `${tool.name} (${tool.description ?? 'no description'})`).join('; ');
+  return `${SERVER_INFO.name} ${SERVER_INFO.version}: tools that act as the signed-in Microsoft Entra ID user. Tools: ${list}.`;
+}
 
 /**
  * MCP 2026-07-28 caching hint for `tools/list` and `server/discover` (SEP-2549). The tool set
@@ -47,6 +51,8 @@ function userOf(authInfo: AuthInfo | undefined): UserContext {
 @Injectable()
 export class McpServerFactory {
   private readonly validator = new AjvJsonSchemaValidator();
+  /** Built on first use: the registry knows the tools once every module has initialised. */
+  private instructions?: string;
 
   constructor(
     private readonly registry: ToolRegistry,
@@ -57,7 +63,7 @@ export class McpServerFactory {
   create(): Server {
     const server = new Server({ ...SERVER_INFO, title: this.config.serverName }, {
       capabilities: { tools: { listChanged: false } },
-      instructions: INSTRUCTIONS,
+      instructions: (this.instructions ??= serverInstructions(this.registry.list())),
       jsonSchemaValidator: this.validator,
       cacheHints: { 'tools/list': LIST_CACHE_HINT, 'server/discover': LIST_CACHE_HINT },
     });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, IncomingMessage, request as httpRequest, Server, ServerResponse } from 'node:http';
 import { AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -299,7 +299,7 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
     });
   });
 
-  it('refuses a Host header other than SERVER_URL (DNS rebinding) before authentication', async () => {
+  it('refuses a Host header other than SERVER_URL (DNS rebinding), even with a valid token', async () => {
     const res = await rawRequest(`${url}/mcp`, {
       method: 'POST',
       headers: { ...JSON_AND_SSE, host: 'evil.example:80', authorization: 'Bearer adele-token' },
@@ -333,10 +333,20 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
     expect(sse.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('names itself with the version from package.json and lists every registered tool in its instructions', async () => {
+    const { version } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    const { client, close } = await connectClient(url, 'streamable-http', 'adele-token');
+    expect(client.getServerVersion()).toMatchObject({ name: 'mcp-entra-server', version });
+    const instructions = client.getInstructions() ?? '';
+    expect(instructions).toContain(`mcp-entra-server ${version}`);
+    for (const tool of ['get_user_name', 'get_user_profile', 'whoami', 'probe_fail', 'probe_user_after_delay']) expect(instructions).toContain(`${tool} (`);
+    await close();
+  });
+
   describe.each(TRANSPORTS)('over %s', (transport) => {
     it('negotiates its protocol revision and lists the tools with their input schemas', async () => {
       const { client, protocolVersion, close } = await connectClient(url, transport, 'adele-token');
-      expect(protocolVersion).toBe({ 'streamable-http-2026': '2026-07-28', 'streamable-http': '2025-11-25', sse: '2024-11-05' }[transport]);
+      expect(protocolVersion).toBe({ 'streamable-http-2026': '2026-07-28', 'streamable-http': '2025-11-25', sse: '2025-11-25' }[transport]);
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual(['get_user_name', 'get_user_profile', 'probe_fail', 'probe_user_after_delay', 'whoami']);
       expect(tools.find((t) => t.name === 'probe_user_after_delay')?.inputSchema).toMatchObject({

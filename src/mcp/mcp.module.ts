@@ -2,8 +2,10 @@ import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/c
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { GraphModule } from '../graph/graph.module';
 import { OAuthModule } from '../oauth/oauth.module';
+import { EntraModule } from '../entra/entra.module';
 import { McpBearerGuard } from './bearer-token.guard';
 import { McpBearerStrategy } from './bearer.strategy';
+import { EntraBearerStrategy } from './entra-bearer.strategy';
 import { McpCorsMiddleware } from './mcp-cors.middleware';
 import { McpServerFactory } from './mcp-server.factory';
 import { McpSessionRegistry } from './mcp-session.registry';
@@ -28,11 +30,12 @@ import { WhoamiTool } from './whoami.tool';
  * this module or by any module that imports it (for UserContextAccessor).
  */
 @Module({
-  imports: [DiscoveryModule, OAuthModule, GraphModule],
+  imports: [DiscoveryModule, OAuthModule, GraphModule, EntraModule],
   controllers: [StreamableHttpController, SseController],
   providers: [
     { provide: MCP_OPTIONS, useValue: DEFAULT_MCP_OPTIONS },
     McpBearerStrategy,
+    EntraBearerStrategy,
     // Deny by default: the bearer guard runs on every route of the application; public routes say @Public().
     { provide: APP_GUARD, useClass: McpBearerGuard },
     UserContextAccessor,

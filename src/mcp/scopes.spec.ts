@@ -1,4 +1,4 @@
-import { containsInitialize, missingScopes, toolCallNames } from './scopes';
+import { missingScopes, toolCallNames } from './scopes';
 
 describe('missingScopes', () => {
   it('lists what the token lacks, nothing when it has everything', () => {
@@ -27,14 +27,5 @@ describe('toolCallNames', () => {
     expect(toolCallNames('tools/call')).toEqual([]);
     expect(toolCallNames(call(42))).toEqual([]);
     expect(toolCallNames({ method: 'tools/call' })).toEqual([]);
-  });
-});
-
-describe('containsInitialize', () => {
-  it('recognises an initialize request alone or in a batch', () => {
-    expect(containsInitialize({ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} })).toBe(true);
-    expect(containsInitialize([{ method: 'initialize' }])).toBe(true);
-    expect(containsInitialize({ method: 'tools/list' })).toBe(false);
-    expect(containsInitialize(undefined)).toBe(false);
   });
 });

@@ -25,9 +25,3 @@ export function toolCallNames(body: unknown): string[] {
   }
   return names;
 }
-
-/** True when a JSON-RPC message (or batch) is an `initialize` request. */
-export function containsInitialize(body: unknown): boolean {
-  const messages = Array.isArray(body) ? body : [body];
-  return messages.some((m) => !!m && typeof m === 'object' && (m as { method?: unknown }).method === 'initialize');
-}

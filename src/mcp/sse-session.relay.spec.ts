@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { requireOrSkip } from '../../test/support/requirements';
-import { UserContext } from '../oauth/user-context';
+import { AppConfig } from '../config/app-config';
+import { SigningKeysService } from '../config/signing-keys.service';
+import { entraAssertionOf, UserContext, withEntraAssertion } from '../oauth/user-context';
 import { InProcessMessageBus } from '../store/in-process.message-bus';
 import { MemoryStore } from '../store/memory.store';
 import { MessageBus } from '../store/message-bus.port';
@@ -20,6 +22,8 @@ const OPTIONS: McpOptions = { keepAliveMs: 25_000, grantCheckMs: 20_000, sseOwne
 const adele: UserContext = { oid: 'oid-adele', tid: 't', name: 'Adele Vance', preferredUsername: 'adele', clientId: 'c', scopes: ['mcp:tools'], grantId: 'grant-adele', roles: [], groups: [] };
 const megan: UserContext = { ...adele, oid: 'oid-megan', name: 'Megan Bowen', grantId: 'grant-megan' };
 const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
+/** Every instance derives the same keys from the shared AUTH_SIGNING_KEY. */
+const KEYS = new SigningKeysService({ signingKey: Buffer.alloc(32, 7) } as AppConfig);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** An instance of the server as far as SSE is concerned: its relay, and the messages its sessions took. */
@@ -43,7 +47,7 @@ function describeRelay(name: string, backends: () => { store: Store; bus: Messag
 
     async function start(): Promise<Instance> {
       const { store, bus, close } = backends();
-      const relay = new SseSessionRelay(store, bus, OPTIONS);
+      const relay = new SseSessionRelay(store, bus, OPTIONS, KEYS);
       const instance: Instance = {
         relay,
         store,
@@ -66,6 +70,21 @@ function describeRelay(name: string, backends: () => { store: Store; bus: Messag
     beforeAll(() => Logger.overrideLogger(false));
     afterEach(async () => {
       await Promise.all(instances.splice(0).map((instance) => instance.stop().catch(() => undefined)));
+    });
+
+    it("carries a direct-mode caller's Entra token to the session's instance sealed, never in clear on the bus", async () => {
+      const [owner, other] = [await start(), await start()];
+      const sessionId = randomUUID();
+      await owner.relay.claim(sessionId, { grantId: adele.grantId, oid: adele.oid });
+      const assertion = 'eyJhbGciOiJSUzI1NiJ9.eyJzY3AiOiJhY2Nlc3NfYXNfdXNlciJ9.c2lnbmF0dXJl';
+      const published: string[] = [];
+      const publish = other.relay['bus'].publish.bind(other.relay['bus']);
+      jest.spyOn(other.relay['bus'], 'publish').mockImplementation(async (channel: string, text: string) => (published.push(text), publish(channel, text)));
+
+      expect(await other.relay.deliver(sessionId, withEntraAssertion({ ...adele }, assertion), ping)).toBe('accepted');
+
+      expect(entraAssertionOf(owner.received[0]!.user)).toBe(assertion);
+      expect(published.join('\n')).not.toContain(assertion);
     });
 
     it('delivers a message for a session held by another instance there, as the requesting user, and reports it accepted', async () => {

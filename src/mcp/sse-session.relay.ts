@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { UserContext } from '../oauth/user-context';
+import { SigningKeysService } from '../config/signing-keys.service';
+import { entraAssertionOf, UserContext, withEntraAssertion } from '../oauth/user-context';
 import { MessageBus } from '../store/message-bus.port';
 import { Store } from '../store/store.port';
 import { MCP_OPTIONS, McpOptions } from './mcp.options';
@@ -27,7 +28,16 @@ interface Ownership {
 }
 
 type Envelope =
-  | { type: 'deliver'; id: string; replyTo: string; sessionId: string; user: UserContext; message: unknown }
+  | {
+      type: 'deliver';
+      id: string;
+      replyTo: string;
+      sessionId: string;
+      user: UserContext;
+      message: unknown;
+      /** Direct mode: the caller's Entra token (for On-Behalf-Of), AES-256-GCM sealed for the trip over the bus. */
+      sealedAssertion?: string;
+    }
   | { type: 'reply'; id: string; outcome: Exclude<SseDelivery, 'timeout'> };
 
 const ownershipKey = (sessionId: string) => `sse-session:${sessionId}`;
@@ -65,6 +75,7 @@ export class SseSessionRelay implements OnModuleInit, OnModuleDestroy {
     private readonly store: Store,
     private readonly bus: MessageBus,
     @Inject(MCP_OPTIONS) private readonly options: McpOptions,
+    private readonly keys: SigningKeysService,
   ) {}
 
   /** Where messages relayed to this instance go (set once by the SSE service). */
@@ -119,7 +130,10 @@ export class SseSessionRelay implements OnModuleInit, OnModuleDestroy {
       };
       this.pending.set(id, settle);
     });
-    const envelope: Envelope = { type: 'deliver', id, replyTo: this.instanceId, sessionId, user, message };
+    // The UserContext serializes without the caller's Entra token (non-enumerable): it travels sealed, bound to this message.
+    const assertion = entraAssertionOf(user);
+    const sealedAssertion = assertion === undefined ? undefined : this.keys.encrypt(assertion, `sse-relay:${id}`);
+    const envelope: Envelope = { type: 'deliver', id, replyTo: this.instanceId, sessionId, user, message, sealedAssertion };
     let listeners: number;
     try {
       listeners = await this.bus.publish(instanceChannel(ownership.instance), JSON.stringify(envelope));
@@ -152,7 +166,9 @@ export class SseSessionRelay implements OnModuleInit, OnModuleDestroy {
     if (envelope.type !== 'deliver') return;
     let outcome: Exclude<SseDelivery, 'timeout'> = 'not-found';
     try {
-      if (this.localDelivery) outcome = await this.localDelivery(envelope.sessionId, envelope.user, envelope.message);
+      const assertion = envelope.sealedAssertion === undefined ? null : this.keys.decrypt(envelope.sealedAssertion, `sse-relay:${envelope.id}`);
+      const user = assertion === null ? envelope.user : withEntraAssertion(envelope.user, assertion);
+      if (this.localDelivery) outcome = await this.localDelivery(envelope.sessionId, user, envelope.message);
     } catch (error) {
       this.logger.warn({ msg: 'Delivering a relayed SSE message failed', error: error instanceof Error ? error.name : typeof error });
       outcome = 'invalid';

@@ -28,8 +28,10 @@ describe('UserContextInterceptor', () => {
     expect(() => accessor.get()).toThrow(/outside an MCP tool call/);
   });
 
-  it('does nothing for HTTP requests', async () => {
-    const next: CallHandler = { handle: () => defer(async () => accessor.find()) };
-    await expect(lastValueFrom(interceptor.intercept(contextOf('http'), next))).resolves.toBeUndefined();
+  it('passes HTTP requests through untouched: the handler runs once, with no user made current', async () => {
+    // The HTTP arguments carry a user too, so an interceptor that treated them as a tool call would be caught.
+    const handle = jest.fn(() => defer(async () => ({ current: accessor.find(), value: 42 })));
+    await expect(lastValueFrom(interceptor.intercept(contextOf('http', adele), { handle }))).resolves.toEqual({ current: undefined, value: 42 });
+    expect(handle).toHaveBeenCalledTimes(1);
   });
 });

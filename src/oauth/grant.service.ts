@@ -11,6 +11,7 @@ import { GrantLiveness } from './grant-liveness';
 import type { AuthorizationRequest, GrantRecord, UpstreamTokenSet } from './oauth.records';
 import { UserGrantIndex } from './user-grant.index';
 import { DAY_MS } from '../shared/time';
+import { isDirectGrantId } from './user-context';
 
 /** An unredeemed grant disappears with its authorization code. */
 export const AUTHORIZATION_CODE_TTL_MS = 5 * 60 * 1000;
@@ -89,6 +90,8 @@ export class GrantService implements GrantLiveness {
 
   /** GrantLiveness: whether `find` would return the grant. */
   async isActive(id: string): Promise<boolean> {
+    // Entra-issued tokens (AUTH_MODE direct/both) have no grant here: Entra owns their lifetime.
+    if (isDirectGrantId(id)) return true;
     return (await this.find(id)) !== null;
   }
 

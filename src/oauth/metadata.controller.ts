@@ -7,6 +7,23 @@ import { SUPPORTED_SCOPES } from '../shared/scopes';
 import { Public } from '../shared/auth/public.decorator';
 
 /**
+ * RFC 9728 §2 `authorization_servers` by AUTH_MODE: this server (proxy), Entra's v2.0 issuer of
+ * the tenant (direct), or both with this server first (clients that cannot talk to Entra keep working).
+ */
+export function authorizationServers(config: AppConfig): string[] {
+  if (config.authMode === 'proxy') return [config.serverOrigin];
+  if (config.authMode === 'direct') return [config.entra.issuer];
+  return [config.serverOrigin, config.entra.issuer];
+}
+
+/** This server's scopes, Entra's API scope (`<Application ID URI>/<scope>`), or both. */
+export function scopesSupported(config: AppConfig): readonly string[] {
+  if (config.authMode === 'proxy') return SUPPORTED_SCOPES;
+  if (config.authMode === 'direct') return [config.entraApi.fullScope];
+  return [...SUPPORTED_SCOPES, config.entraApi.fullScope];
+}
+
+/**
  * Discovery: RFC 9728 protected-resource metadata (root document only, DESIGN.md) and RFC 8414
  * authorization-server metadata. The issuer is the server origin, the same string everywhere
  * (metadata, `iss` on authorization responses: RFC 9207).
@@ -22,8 +39,8 @@ export class MetadataController {
   protectedResource() {
     return {
       resource: canonicalResource(this.config.serverOrigin),
-      authorization_servers: [this.config.serverOrigin],
-      scopes_supported: SUPPORTED_SCOPES,
+      authorization_servers: authorizationServers(this.config),
+      scopes_supported: scopesSupported(this.config),
       bearer_methods_supported: ['header'],
       // RFC 9728 §2: human-readable name of the protected resource.
       resource_name: this.config.serverName,

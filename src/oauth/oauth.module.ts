@@ -4,7 +4,9 @@ import { ClientRegistryModule } from '../client-registry/client-registry.module'
 import { ConsentModule } from '../consent/consent.module';
 import { EntraModule } from '../entra/entra.module';
 import { RateLimitModule } from '../shared/rate-limit/rate-limit.module';
+import { AppConfig } from '../config/app-config';
 import { AccessTokenVerifier } from './access-token-verifier.port';
+import { AUTHORIZATION_SERVER_ROUTES, AuthorizationServerOffMiddleware } from './authorization-server-off.middleware';
 import { AuthorizationCodeService } from './authorization-code.service';
 import { AuthorizationFlowService } from './authorization-flow.service';
 import { AuthorizationController } from './authorization.controller';
@@ -35,7 +37,12 @@ import { UpstreamSignInService } from './upstream-sign-in.service';
   exports: [AccessTokenVerifier, GrantsModule, UpstreamSignInService],
 })
 export class OAuthModule implements NestModule {
+  constructor(private readonly config: AppConfig) {}
+
   configure(consumer: MiddlewareConsumer): void {
+    if (this.config.authMode === 'direct') {
+      consumer.apply(AuthorizationServerOffMiddleware).forRoutes(...AUTHORIZATION_SERVER_ROUTES.map((path) => ({ path, method: RequestMethod.ALL })));
+    }
     consumer.apply(OAuthCorsMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
   }
 }

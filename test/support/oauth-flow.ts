@@ -7,7 +7,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { CookieJarClient, formSubmission, formWithButton } from './cookie-jar';
+import { CookieJarClient } from './cookie-jar';
+import { formSubmission, formWithButton } from './html-forms';
 import type { TestServer } from './test-app';
 
 export type DemoUserName = 'Adele Vance' | 'Megan Bowen' | 'Alex Wilber';

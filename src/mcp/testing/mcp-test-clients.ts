@@ -15,6 +15,8 @@ export type McpTransportName = 'streamable-http-2026' | 'streamable-http' | 'sse
 export interface McpTestClient {
   listTools(): Promise<{ tools: { name: string; inputSchema: unknown; title?: string; description?: string }[] }>;
   callTool(params: { name: string; arguments?: Record<string, unknown> }): Promise<{ [key: string]: unknown; structuredContent?: unknown; isError?: unknown }>;
+  getServerVersion(): { name: string; version: string } | undefined;
+  getInstructions(): string | undefined;
 }
 
 export interface ConnectedClient {
@@ -45,9 +47,13 @@ export async function connectClient(serverUrl: string, transportName: McpTranspo
     return { client, protocolVersion: transport.protocolVersion ?? '', sessionId: transport.sessionId ?? '', close: () => client.close() };
   }
   const transport = new SSEClientTransport(new URL('/sse', serverUrl), { requestInit });
+  // Client.connect hands the negotiated revision to the transport (part of the Transport contract).
+  let protocolVersion = '';
+  const forward = transport.setProtocolVersion.bind(transport);
+  transport.setProtocolVersion = (version: string) => forward((protocolVersion = version));
   await client.connect(transport);
   const endpoint = (transport as unknown as { _endpoint?: URL })._endpoint;
-  return { client, protocolVersion: '2024-11-05', sessionId: endpoint?.searchParams.get('sessionId') ?? '', close: () => client.close() };
+  return { client, protocolVersion, sessionId: endpoint?.searchParams.get('sessionId') ?? '', close: () => client.close() };
 }
 
 /** The text of a tool result's first content block. */

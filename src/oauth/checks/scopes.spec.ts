@@ -1,4 +1,4 @@
-import { parseRequestedScopes, sameScopes } from './scopes';
+import { parseRequestedScopes } from './scopes';
 
 describe('parseRequestedScopes (DESIGN.md Scopes, RFC 6749 §3.3)', () => {
   it('grants every offered scope when scope is missing or empty', () => {
@@ -19,12 +19,5 @@ describe('parseRequestedScopes (DESIGN.md Scopes, RFC 6749 §3.3)', () => {
   it('refuses unknown scopes, naming them', () => {
     expect(parseRequestedScopes('mcp:tools Mail.Read')).toEqual({ ok: false, unknown: ['Mail.Read'] });
     expect(parseRequestedScopes('openid')).toEqual({ ok: false, unknown: ['openid'] });
-  });
-});
-
-describe('sameScopes', () => {
-  it('compares as sets', () => {
-    expect(sameScopes(['a', 'b'], ['b', 'a'])).toBe(true);
-    expect(sameScopes(['a'], ['a', 'b'])).toBe(false);
   });
 });

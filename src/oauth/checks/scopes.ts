@@ -17,9 +17,3 @@ export function parseRequestedScopes(scope: string | undefined): ScopeParseResul
   const granted = [...new Set(requested.filter((s) => SUPPORTED_SCOPES.includes(s)))];
   return { ok: true, scopes: (granted.length === 0 ? [...SUPPORTED_SCOPES] : granted).sort() };
 }
-
-/** Same set of scopes, regardless of order. */
-export function sameScopes(a: readonly string[], b: readonly string[]): boolean {
-  const sa = new Set(a);
-  return sa.size === new Set(b).size && b.every((s) => sa.has(s));
-}

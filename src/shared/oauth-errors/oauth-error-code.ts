@@ -29,8 +29,6 @@ export enum OAuthErrorCode {
   InvalidRedirectUri = 'invalid_redirect_uri',
   /** RFC 7591 §3.2.2: some other client metadata field is invalid. */
   InvalidClientMetadata = 'invalid_client_metadata',
-  /** RFC 7009 §2.2.1: the server cannot revoke this type of token. */
-  UnsupportedTokenType = 'unsupported_token_type',
   /** Rate limit exceeded (429), the code the MCP SDK's handlers use as well. */
   TooManyRequests = 'too_many_requests',
 }
@@ -50,6 +48,5 @@ export const DEFAULT_STATUS: Record<OAuthErrorCode, number> = {
   [OAuthErrorCode.InvalidTarget]: 400,
   [OAuthErrorCode.InvalidRedirectUri]: 400,
   [OAuthErrorCode.InvalidClientMetadata]: 400,
-  [OAuthErrorCode.UnsupportedTokenType]: 400,
   [OAuthErrorCode.TooManyRequests]: 429,
 };

@@ -22,8 +22,8 @@ function limitName(reflector: Reflector, context: ExecutionContext): RateLimitNa
  * per client IP (`/authorize`, the consent page and the callback are one sign-in), counted in
  * the shared store so that all instances enforce one limit.
  */
-export function rateLimitOptions(config: AppConfig, reflector: Reflector, storage: StoreThrottlerStorage): ThrottlerModuleOptions {
-  const settings = (context: ExecutionContext) => config.rateLimits[limitName(reflector, context)!];
+export function rateLimitOptions(rateLimits: AppConfig['rateLimits'], reflector: Reflector, storage: StoreThrottlerStorage): ThrottlerModuleOptions {
+  const settings = (context: ExecutionContext) => rateLimits[limitName(reflector, context)!];
   return {
     storage,
     skipIf: (context) => limitName(reflector, context) === undefined,

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { AppConfig } from '../../config/app-config';
+import { AppConfigService } from '../../config/app-config.module';
 import { Store } from '../../store/store.port';
 import { rateLimitOptions, RateLimitGuard } from './rate-limit.guard';
 import { StoreThrottlerStorage } from './store-throttler.storage';
@@ -14,8 +15,9 @@ import { StoreThrottlerStorage } from './store-throttler.storage';
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [AppConfig, Reflector, Store],
-      useFactory: (config: AppConfig, reflector: Reflector, store: Store) => rateLimitOptions(config, reflector, new StoreThrottlerStorage(store)),
+      inject: [ConfigService, Reflector, Store],
+      useFactory: (config: AppConfigService, reflector: Reflector, store: Store) =>
+        rateLimitOptions(config.get('app.rateLimits', { infer: true }), reflector, new StoreThrottlerStorage(store)),
     }),
   ],
   providers: [RateLimitGuard],
