@@ -23,6 +23,9 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
     bufferLogs: true,
     bodyParser: false,
+    // A module that cannot start (store unreachable, DATA_DIR not writable) rejects here, so
+    // main.ts can say so in one line instead of Nest's default process.abort().
+    abortOnError: false,
   });
   app.useLogger(new QuietNestLogger(app.get(Logger)));
   app.set('trust proxy', config.trustProxy);

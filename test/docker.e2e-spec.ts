@@ -95,17 +95,25 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, exp
   }
 }
 
-/** A free TCP port (the shared helpers would load the whole application into this test's process). */
+/** The dev service may still be compiling: its ports are chosen but not bound yet. */
+function devServicePorts(): number[] {
+  return devService ? [devService.port, devService.emulatorPort] : [];
+}
+
+/** A free TCP port, not one the dev service will take (the shared helpers would load the whole application into this test's process). */
 async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
     });
-  });
+    if (!devServicePorts().includes(port)) return port;
+  }
 }
 
 /** Polls `url` until it answers 200; fails at once, with the output, when `proc` exits first. */
@@ -124,7 +132,7 @@ async function waitForOk(url: string, timeoutMs: number, proc?: Started): Promis
 async function freePortPair(): Promise<number> {
   for (;;) {
     const port = await freePort();
-    if (port < 65535 && (await portIsFree(port + 1))) return port;
+    if (port < 65535 && !devServicePorts().includes(port + 1) && (await portIsFree(port + 1))) return port;
   }
 }
 

@@ -5,6 +5,7 @@ import { InvalidTokenError } from '../oauth/access-token-verifier.port';
 import { entraAssertionOf } from '../oauth/user-context';
 import { EntraAccessTokenVerifier } from './entra-access-token.verifier';
 import { EntraDiscovery } from './entra-discovery';
+import { EntraUnavailableError } from './entra.errors';
 
 /** The verifier against the real Entra emulator (its discovery document and JWKS), without the rest of the server. */
 describe('EntraAccessTokenVerifier', () => {
@@ -17,15 +18,18 @@ describe('EntraAccessTokenVerifier', () => {
   afterAll(() => emulator.stop());
 
   function verifier(env: Record<string, string> = {}): EntraAccessTokenVerifier {
+    return verifierFor(emulator, env);
+  }
+
+  function verifierFor(entra: EntraEmulator, env: Record<string, string> = {}): EntraAccessTokenVerifier {
     const config = loadConfig({
       NODE_ENV: 'test',
-      DATA_DIR: `${__dirname}/../../test/artifacts/verifier-spec`,
       AUTH_SIGNING_KEY: 'a'.repeat(64),
       AUTH_MODE: 'direct',
-      AUTH_TENANT_ID: emulator.tenantId,
-      AUTH_CLIENT_ID: emulator.api.clientId,
+      AUTH_TENANT_ID: entra.tenantId,
+      AUTH_CLIENT_ID: entra.api.clientId,
       AUTH_CLIENT_SECRET: 'unused-here',
-      AUTH_AUTHORITY: emulator.origin,
+      AUTH_AUTHORITY: entra.origin,
       ...env,
     });
     return new EntraAccessTokenVerifier(config, new EntraDiscovery(config));
@@ -66,5 +70,17 @@ describe('EntraAccessTokenVerifier', () => {
     const eager = verifier({ AUTH_JWKS_COOLDOWN_SECONDS: '0' });
     await eager.verify(await emulator.mintApiAccessToken(emulator.users[0]!));
     expect(emulator.jwksRequestCount).toBe(fetched + 1);
+  });
+
+  it('reports Entra unreachable (not an invalid token) when its discovery or keys cannot be fetched', async () => {
+    const gone = new EntraEmulator({ port: 0, redirectUris: ['http://localhost:1/auth/callback'] });
+    await gone.start();
+    const subject = verifierFor(gone, { AUTH_JWKS_COOLDOWN_SECONDS: '0' });
+    await subject.verify(await gone.mintApiAccessToken(gone.users[0]!));
+    await gone.stop();
+    gone.rotateSigningKeys();
+    // An unknown kid needs a JWKS fetch, and Entra does not answer.
+    await expect(subject.verify(await gone.mintApiAccessToken(gone.users[0]!))).rejects.toBeInstanceOf(EntraUnavailableError);
+    await expect(verifierFor(gone).verify(await gone.mintApiAccessToken(gone.users[0]!))).rejects.toBeInstanceOf(EntraUnavailableError);
   });
 });

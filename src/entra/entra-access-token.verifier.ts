@@ -5,6 +5,7 @@ import { InvalidTokenError } from '../oauth/access-token-verifier.port';
 import { DIRECT_GRANT_PREFIX, UserContext, withEntraAssertion } from '../oauth/user-context';
 import { SCOPES } from '../shared/scopes';
 import { EntraDiscovery } from './entra-discovery';
+import { EntraUnavailableError } from './entra.errors';
 import { strings } from './entra-identity';
 
 /** A valid Entra token for this API that lacks the API's delegated scope (403 `insufficient_scope`). */
@@ -57,6 +58,10 @@ export class EntraAccessTokenVerifier {
         requiredClaims: ['exp', 'tid', 'ver'],
       }));
     } catch (error) {
+      // Entra's keys could not be fetched: the token is not at fault, so no 401.
+      if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid || !(error instanceof joseErrors.JOSEError)) {
+        throw new EntraUnavailableError("Entra's signing keys could not be fetched");
+      }
       if (error instanceof joseErrors.JOSEError) {
         this.logger.debug({ msg: 'Entra access token refused', reason: error.code });
         throw new InvalidTokenError();

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig } from '../config/app-config';
-import { redactBody, redactUrl } from './redact';
+import { httpLogSerializers } from './http-log.serializers';
+import { redactUrl } from './redact';
 
-type LoggedRequest = IncomingMessage & { body?: unknown; originalUrl?: string };
+type LoggedRequest = IncomingMessage & { originalUrl?: string };
 type Level = AppConfig['logLevel'];
 
 /** Requests that orchestrators send every few seconds: not logged. */
@@ -58,19 +59,6 @@ export function httpLogOptions(level: Level, nodeEnv: AppConfig['nodeEnv']) {
       paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'req.headers["x-api-key"]'],
       censor: '[REDACTED]',
     },
-    serializers: {
-      req: (req: { id?: unknown; method?: string; raw?: LoggedRequest; url?: string; headers?: Record<string, unknown> }) => ({
-        id: req.id,
-        method: req.method,
-        url: redactUrl(req.url ?? ''),
-        headers: req.headers,
-        ...(req.raw?.body && verbose ? { body: redactBody(req.raw.body) } : {}),
-      }),
-      // Redirects carry secrets in their Location: our authorization code to the client, the state to Entra.
-      res: (res: { statusCode?: number; headers?: Record<string, unknown> }) => ({
-        statusCode: res.statusCode,
-        headers: typeof res.headers?.location === 'string' ? { ...res.headers, location: redactUrl(res.headers.location) } : res.headers,
-      }),
-    },
+    serializers: httpLogSerializers(verbose),
   };
 }

@@ -8,6 +8,7 @@ import { BearerTokenMissingError, McpBearerStrategy } from './bearer.strategy';
 import { McpHttpError } from './mcp-http.errors';
 import { EntraBearerStrategy } from './entra-bearer.strategy';
 import { EntraScopeMissingError } from '../entra/entra-access-token.verifier';
+import { EntraUnavailableError } from '../entra/entra.errors';
 
 describe('McpBearerGuard.handleRequest', () => {
   const config = { serverOrigin: 'https://mcp.example.com', authMode: 'proxy' } as AppConfig;
@@ -60,6 +61,17 @@ describe('McpBearerGuard.handleRequest', () => {
         header: `Bearer ${resourceMetadata}, scope="${fullScope}"`,
       });
       expect(challengeOf(() => direct.handleRequest(new InvalidTokenError(), false, undefined, context)).header).toContain(`scope="${fullScope}", error="invalid_token"`);
+    });
+
+    it("answers 503 with Retry-After when Entra's keys cannot be fetched (the token is not at fault)", () => {
+      let answer: McpHttpError | undefined;
+      try {
+        direct.handleRequest(new EntraUnavailableError("Entra's signing keys could not be fetched"), false, undefined, context);
+      } catch (error) {
+        answer = error as McpHttpError;
+      }
+      expect(answer?.getStatus()).toBe(503);
+      expect(answer?.headers['Retry-After']).toBe('5');
     });
 
     it('answers an Entra token without the API scope with 403 insufficient_scope naming it', () => {

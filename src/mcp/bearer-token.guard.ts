@@ -4,13 +4,14 @@ import { AuthGuard } from '@nestjs/passport';
 import type { Observable } from 'rxjs';
 import { AppConfig } from '../config/app-config';
 import { EntraScopeMissingError } from '../entra/entra-access-token.verifier';
+import { EntraError } from '../entra/entra.errors';
 import { InvalidTokenError } from '../oauth/access-token-verifier.port';
 import { UserContext } from '../oauth/user-context';
 import { SUPPORTED_SCOPES } from '../shared/scopes';
 import { isPublic } from '../shared/auth/public.decorator';
 import { BearerTokenMissingError, McpBearerStrategy } from './bearer.strategy';
 import { EntraBearerStrategy } from './entra-bearer.strategy';
-import { insufficientScopeError, invalidTokenError, missingTokenError } from './mcp-http.errors';
+import { entraUnavailableError, insufficientScopeError, invalidTokenError, missingTokenError } from './mcp-http.errors';
 
 /**
  * The global guard (McpModule registers it as APP_GUARD): every route needs
@@ -50,6 +51,8 @@ export class McpBearerGuard extends AuthGuard() {
     if (error instanceof BearerTokenMissingError || (!error && !user)) throw missingTokenError(origin, this.challengeScopes);
     if (error instanceof EntraScopeMissingError) throw insufficientScopeError(origin, [error.requiredScope], 'This MCP server');
     if (error instanceof InvalidTokenError) throw invalidTokenError(origin, this.challengeScopes);
+    // Entra's discovery or keys unreachable (direct/both modes): nobody's token can be checked now.
+    if (error instanceof EntraError) throw entraUnavailableError();
     // Anything else (store unreachable…) is the server's problem, not the token's: a 5xx, never a 401.
     throw error;
   }

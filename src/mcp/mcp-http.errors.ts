@@ -88,6 +88,15 @@ export function relayTimeoutError(): McpHttpError {
   );
 }
 
+/** Direct mode: Entra's discovery document or signing keys cannot be fetched, so no Entra token can be checked now. */
+export function entraUnavailableError(): McpHttpError {
+  return new McpHttpError(
+    HttpStatus.SERVICE_UNAVAILABLE,
+    jsonRpcError(-32000, 'Microsoft Entra ID cannot be reached to check the access token; retry shortly.'),
+    { 'Retry-After': '5' },
+  );
+}
+
 /** DNS-rebinding protection: the same answer as the SDK's own host check. */
 export function invalidHostError(): McpHttpError {
   return new McpHttpError(HttpStatus.FORBIDDEN, jsonRpcError(-32000, 'Invalid Host header'));

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { redactUrl } from '../../logging/redact';
 import { renderErrorPage } from '../pages/html';
 import { sendPage } from '../pages/page-headers';
+import { STORE_RETRY_AFTER_SECONDS } from '../../store/store-unavailable.filter';
 import { StoreUnavailableError } from '../../store/store.port';
 import { buildAuthorizationResponse } from './authorization-response';
 import { OAuthErrorCode } from './oauth-error-code';
@@ -85,7 +86,9 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     if (exception instanceof OAuthError) return exception;
     if (exception instanceof StoreUnavailableError) {
       OAuthExceptionFilter.logger.error(`Store unavailable: ${exception.message}`);
-      return new OAuthError(OAuthErrorCode.TemporarilyUnavailable, 'The service is temporarily unavailable; please try again shortly.');
+      return new OAuthError(OAuthErrorCode.TemporarilyUnavailable, 'The service is temporarily unavailable; please try again shortly.', {
+        headers: { 'Retry-After': String(STORE_RETRY_AFTER_SECONDS) },
+      });
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       // Framework errors (malformed body, payload too large): the request was bad; keep details out.

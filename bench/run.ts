@@ -1,0 +1,383 @@
+/**
+ * `npm run bench [-- --quick]`: this server side by side with the MCP SDK reference shapes, in
+ * one invocation. It builds this server (production build), starts it on SQLite with the
+ * embedded Entra emulator, obtains a real access token through the real OAuth flow (the
+ * emulator is not touched again while measuring), starts the reference servers of bench/,
+ * and runs the scenarios with the targets interleaved (A B A B …): every server pinned with
+ * `taskset` to core 0, the load generator (autocannon, in its own process) to core 1.
+ *
+ * Writes bench/results/latest.{md,json} (quick runs: quick.{md,json}) and exits non-zero when
+ * any request failed (error, timeout or non-2xx) or any answer was not the expected tool result.
+ */
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest, type ClientRequest } from 'node:http';
+import { createServer } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { GENEROUS_RATE_LIMITS, obtainTokens } from '../test/support/oauth-flow';
+
+const ROOT = join(__dirname, '..');
+const BENCH = __dirname;
+const quick = process.argv.includes('--quick');
+
+const settings = quick
+  ? { rounds: 1, connections: 32, duration: 1, warmup: 1, idleStreams: 100, leakFirst: 1_000, leakTotal: 5_000 }
+  : { rounds: 2, connections: 32, duration: 10, warmup: 3, idleStreams: 1_000, leakFirst: 10_000, leakTotal: 100_000 };
+
+const pinning = canPin();
+
+interface Target {
+  name: string;
+  kind: 'ours' | 'reference';
+  url: string;
+  pid: number;
+}
+
+interface Scenario {
+  name: string;
+  /** Which targets run it (ours first). */
+  targets: Target[];
+  tool: string;
+  era: '2026-07-28' | '2025-11-25';
+}
+
+interface Measurement {
+  scenario: string;
+  round: number;
+  target: string;
+  requestsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  requests: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  rssBeforeMb: number;
+  rssAfterMb: number;
+}
+
+const children: ChildProcess[] = [];
+const failures: string[] = [];
+
+/** A free TCP port on loopback, chosen by the OS. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function canPin(): boolean {
+  if (cpus().length < 2) return false;
+  try {
+    execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `taskset -c <core> <command…>` when pinning is possible (taskset execs: the pid stays the program's). */
+function pinned(core: number, command: string, args: string[]): [string, string[]] {
+  return pinning ? ['taskset', ['-c', String(core), command, ...args]] : [command, args];
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function ensureBenchDependencies(): void {
+  if (existsSync(join(BENCH, 'node_modules', 'autocannon', 'package.json'))) return;
+  log('Installing bench/ dependencies (npm ci --prefix bench)');
+  execFileSync('npm', ['ci', '--prefix', BENCH, '--no-audit', '--no-fund'], { stdio: 'inherit' });
+}
+
+function start(name: string, entry: string, env: Record<string, string>, logFile: string): ChildProcess {
+  const out = openSync(logFile, 'w');
+  const [command, args] = pinned(0, process.execPath, [entry]);
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', out, out],
+  });
+  closeSync(out);
+  child.on('exit', (code, signal) => {
+    if (!stopping) failures.push(`${name} exited unexpectedly (code ${code}, signal ${signal}); see ${logFile}`);
+  });
+  children.push(child);
+  return child;
+}
+
+async function waitForPort(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await fetch(url, { method: 'GET' });
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
+function toolCallRequest(scenario: Scenario, token: string): { headers: Record<string, string>; body: string } {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    authorization: `Bearer ${token}`,
+    'mcp-protocol-version': scenario.era,
+  };
+  const params: Record<string, unknown> = { name: scenario.tool, arguments: {} };
+  if (scenario.era === '2026-07-28') {
+    headers['mcp-method'] = 'tools/call';
+    headers['mcp-name'] = scenario.tool;
+    params._meta = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+  }
+  return { headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params }) };
+}
+
+/** One request by hand first: the load must measure successful tool calls, not fast refusals. */
+async function checkAnswer(scenario: Scenario, target: Target, token: string): Promise<void> {
+  const { headers, body } = toolCallRequest(scenario, token);
+  const response = await fetch(`${target.url}/mcp`, { method: 'POST', headers, body });
+  const text = await response.text();
+  if (response.status !== 200 || !text.includes('"result"') || text.includes('"isError":true')) {
+    failures.push(`${scenario.name} on ${target.name}: expected a tool result, got ${response.status} ${text.slice(0, 300)}`);
+  }
+}
+
+interface LoadResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+
+/** autocannon in its own process on core 1, so it never competes with the server under test. */
+function load(options: Record<string, unknown>): Promise<LoadResult> {
+  const [command, args] = pinned(1, process.execPath, [join(BENCH, 'load.js'), JSON.stringify(options)]);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: BENCH, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`autocannon exited with ${code}`))));
+  });
+}
+
+function loadOptions(scenario: Scenario, target: Target, token: string, extra: Record<string, unknown>): Record<string, unknown> {
+  const { headers, body } = toolCallRequest(scenario, token);
+  return { url: `${target.url}/mcp`, method: 'POST', headers, body, connections: settings.connections, ...extra };
+}
+
+async function measure(scenario: Scenario, target: Target, token: string, round: number): Promise<Measurement> {
+  await checkAnswer(scenario, target, token);
+  await load(loadOptions(scenario, target, token, { duration: settings.warmup }));
+  const rssBeforeMb = rssMb(target.pid);
+  const result = await load(loadOptions(scenario, target, token, { duration: settings.duration }));
+  const m: Measurement = {
+    scenario: scenario.name,
+    round,
+    target: target.name,
+    requestsPerSecond: Math.round(result.requests.average),
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    requests: result.requests.total,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    rssBeforeMb,
+    rssAfterMb: rssMb(target.pid),
+  };
+  if (m.errors || m.timeouts || m.non2xx) failures.push(`${scenario.name} on ${target.name}, round ${round}: ${m.errors} errors, ${m.timeouts} timeouts, ${m.non2xx} non-2xx`);
+  log(`  ${scenario.name} · round ${round} · ${target.name}: ${m.requestsPerSecond} req/s, p50 ${m.latencyP50Ms} ms, p99 ${m.latencyP99Ms} ms`);
+  return m;
+}
+
+/** Opens `count` idle HTTP+SSE streams with one token and reports the server's RSS growth per stream. */
+async function idleStreams(target: Target, token: string, count: number): Promise<{ streams: number; rssBeforeMb: number; rssAfterMb: number; kbPerStream: number }> {
+  const requests: ClientRequest[] = [];
+  global.gc?.();
+  const rssBeforeMb = rssMb(target.pid);
+  const url = new URL(`${target.url}/sse`);
+  for (let i = 0; i < count; i += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, count - i) }, () => {
+        return new Promise<void>((resolve, reject) => {
+          const req = httpRequest(url, { agent: false, headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } }, (res) => {
+            if (res.statusCode !== 200) reject(new Error(`GET /sse answered ${res.statusCode}`));
+            res.once('data', () => resolve());
+          });
+          req.on('error', reject);
+          req.end();
+          requests.push(req);
+        });
+      }),
+    );
+  }
+  await new Promise((r) => setTimeout(r, 1_000));
+  const rssAfterMb = rssMb(target.pid);
+  for (const req of requests) req.destroy();
+  return { streams: count, rssBeforeMb, rssAfterMb, kbPerStream: Math.round(((rssAfterMb - rssBeforeMb) * 1024) / count * 10) / 10 };
+}
+
+let stopping = false;
+function stopAll(): void {
+  stopping = true;
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+}
+
+async function main(): Promise<void> {
+  ensureBenchDependencies();
+  log('Building this server (npm run build)');
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+
+  const work = mkdtempSync(join(tmpdir(), 'mcp-bench-'));
+  const port = await freePort();
+  const ours = start(
+    'this server',
+    'dist/main.js',
+    {
+      NODE_ENV: 'test',
+      PORT: String(port),
+      EMULATOR_PORT: String(await freePort()),
+      DATA_DIR: join(work, 'data'),
+      LOG_LEVEL: 'info',
+      MCP_MAX_SESSIONS_PER_GRANT: String(settings.idleStreams + 10),
+      ...GENEROUS_RATE_LIMITS,
+    },
+    join(work, 'server.log'),
+  );
+  const oursUrl = `http://localhost:${port}`;
+  await waitForPort(`${oursUrl}/health`);
+  log('Obtaining an access token through the OAuth flow (embedded Entra emulator)');
+  const { accessToken } = await obtainTokens({ url: oursUrl });
+
+  const referenceToken = `bench-${Math.random().toString(36).slice(2)}`;
+  const startReference = async (name: string, file: string): Promise<Target> => {
+    const refPort = await freePort();
+    const child = start(name, join(BENCH, file), { PORT: String(refPort), BENCH_TOKEN: referenceToken, NODE_ENV: 'production' }, join(work, `${file}.log`));
+    const url = `http://127.0.0.1:${refPort}`;
+    await waitForPort(url);
+    return { name, kind: 'reference', url, pid: child.pid! };
+  };
+  const us: Target = { name: 'this server', kind: 'ours', url: oursUrl, pid: ours.pid! };
+  const v2 = await startReference('SDK v2 reference (createMcpHandler)', 'reference-v2.js');
+  const v1 = await startReference('SDK v1 reference (stateless Express)', 'reference-v1.js');
+  const tokenOf = (t: Target) => (t.kind === 'ours' ? accessToken : referenceToken);
+
+  const scenarios: Scenario[] = [
+    { name: 'tools/call whoami, 2026-07-28', tool: 'whoami', era: '2026-07-28', targets: [us, v2] },
+    { name: 'tools/call whoami, 2025-11-25', tool: 'whoami', era: '2025-11-25', targets: [us, v2, v1] },
+    { name: 'tools/call get_user_name (warm Graph cache), 2026-07-28', tool: 'get_user_name', era: '2026-07-28', targets: [us] },
+  ];
+
+  // First, while the heap has no slack left over from load runs.
+  log(`Idle SSE streams: ${settings.idleStreams}`);
+  const streams = await idleStreams(us, accessToken, settings.idleStreams);
+
+  const measurements: Measurement[] = [];
+  for (const scenario of scenarios) {
+    log(`Scenario: ${scenario.name}`);
+    for (let round = 1; round <= settings.rounds; round++) {
+      for (const target of scenario.targets) measurements.push(await measure(scenario, target, tokenOf(target), round));
+    }
+  }
+
+  log(`Leak check: ${settings.leakTotal} tools/call on this server`);
+  const leakScenario = scenarios[0]!;
+  const first = await load(loadOptions(leakScenario, us, accessToken, { amount: settings.leakFirst }));
+  const rssAfterFirstMb = rssMb(us.pid);
+  const rest = await load(loadOptions(leakScenario, us, accessToken, { amount: settings.leakTotal - settings.leakFirst }));
+  const rssAfterAllMb = rssMb(us.pid);
+  for (const r of [first, rest]) if (r.errors || r.timeouts || r.non2xx) failures.push(`leak check: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`);
+  const leak = { firstCalls: settings.leakFirst, totalCalls: settings.leakTotal, rssAfterFirstMb, rssAfterAllMb, growthMb: Math.round((rssAfterAllMb - rssAfterFirstMb) * 10) / 10 };
+
+
+  stopAll();
+  const report = buildReport(measurements, leak, streams);
+  mkdirSync(join(BENCH, 'results'), { recursive: true });
+  const base = join(BENCH, 'results', quick ? 'quick' : 'latest');
+  writeFileSync(`${base}.json`, `${JSON.stringify(report.json, null, 2)}\n`);
+  writeFileSync(`${base}.md`, report.markdown);
+  process.stdout.write(report.markdown);
+  if (failures.length) {
+    for (const f of failures) log(`FAILED: ${f}`);
+    process.exitCode = 1;
+  } else {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function machine(): string {
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  return `${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, ${pinning ? 'servers on core 0, autocannon on core 1' : 'no CPU pinning (taskset or a second core missing)'}`;
+}
+
+function buildReport(
+  measurements: Measurement[],
+  leak: { firstCalls: number; totalCalls: number; rssAfterFirstMb: number; rssAfterAllMb: number; growthMb: number },
+  streams: { streams: number; rssBeforeMb: number; rssAfterMb: number; kbPerStream: number },
+): { json: unknown; markdown: string } {
+  const ratios: { scenario: string; round: number; reference: string; ratio: number }[] = [];
+  for (const m of measurements) {
+    if (m.target === 'this server') continue;
+    const ours = measurements.find((o) => o.scenario === m.scenario && o.round === m.round && o.target === 'this server');
+    if (ours) ratios.push({ scenario: m.scenario, round: m.round, reference: m.target, ratio: Math.round((ours.requestsPerSecond / m.requestsPerSecond) * 100) / 100 });
+  }
+  const command = `npm run bench${quick ? ' -- --quick' : ''}`;
+  const lines = [
+    `# Benchmark${quick ? ' (quick: smoke run, numbers not meaningful)' : ''}`,
+    '',
+    `\`${command}\` on ${new Date().toISOString()}; ${machine()}.`,
+    `autocannon -c ${settings.connections}, ${settings.duration} s per measurement after ${settings.warmup} s warm-up, ${settings.rounds} interleaved round(s).`,
+    'This server: production build, SQLite store, LOG_LEVEL=info (JSON lines to a file), a real token from the OAuth flow.',
+    '',
+    '| scenario | round | server | req/s | p50 ms | p99 ms | errors | RSS before → after MB |',
+    '|---|---:|---|---:|---:|---:|---:|---:|',
+    ...measurements.map(
+      (m) =>
+        `| ${m.scenario} | ${m.round} | ${m.target} | ${m.requestsPerSecond.toLocaleString('en')} | ${m.latencyP50Ms} | ${m.latencyP99Ms} | ${m.errors + m.timeouts + m.non2xx} | ${m.rssBeforeMb} → ${m.rssAfterMb} |`,
+    ),
+    '',
+    '| scenario | round | ours / reference | ratio |',
+    '|---|---:|---|---:|',
+    ...ratios.map((r) => `| ${r.scenario} | ${r.round} | ${r.reference} | ${r.ratio.toFixed(2)}× |`),
+    '',
+    `Leak check (this server, 2026-07-28 whoami): RSS ${leak.rssAfterFirstMb} MB after ${leak.firstCalls.toLocaleString('en')} calls, ${leak.rssAfterAllMb} MB after ${leak.totalCalls.toLocaleString('en')} (growth ${leak.growthMb} MB).`,
+    '',
+    `Idle HTTP+SSE streams (this server): ${streams.streams} streams, RSS ${streams.rssBeforeMb} → ${streams.rssAfterMb} MB, ${streams.kbPerStream} KB per stream.`,
+    '',
+  ];
+  return {
+    json: { command, date: new Date().toISOString(), machine: machine(), settings, measurements, ratios, leak, idleSseStreams: streams, failures },
+    markdown: lines.join('\n'),
+  };
+}
+
+process.on('SIGINT', () => {
+  stopAll();
+  process.exit(130);
+});
+main()
+  .catch((error: unknown) => {
+    log(`bench failed: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exitCode = 1;
+  })
+  .finally(stopAll);
