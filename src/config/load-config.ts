@@ -24,6 +24,8 @@ function num(value: string | undefined, fallback: number): number {
 }
 
 const DEV_KEY_FILE = 'signing-key';
+/** SERVER_NAME when unset: the product's name. */
+export const DEFAULT_SERVER_NAME = 'MCP Entra Server';
 
 /** Decodes a key given as hex (even length, 64+ chars) or base64url. */
 export function decodeKey(value: string): Buffer {
@@ -151,6 +153,7 @@ export function loadConfig(rawEnv: Environment): AppConfig {
     isProduction,
     port,
     serverUrl,
+    serverName: dto.SERVER_NAME?.trim() || DEFAULT_SERVER_NAME,
     serverOrigin,
     entra,
     authMode,

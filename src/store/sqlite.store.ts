@@ -26,6 +26,10 @@ export interface SqliteStoreOptions {
  * Expired rows are filtered out by every read and deleted periodically.
  */
 export class SqliteStore extends Store {
+  override describe(): string {
+    return `SQLite at ${this.file}`;
+  }
+
   static readonly DEFAULT_FILE_NAME = 'state.sqlite';
 
   readonly file: string;

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { redactUrl } from '../../logging/redact';
 import { renderErrorPage } from '../pages/html';
 import { sendPage } from '../pages/page-headers';
 import { STORE_RETRY_AFTER_SECONDS } from '../../store/store-unavailable.filter';
@@ -47,6 +48,7 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
     const error = this.toOAuthError(exception);
+    this.logExpected(host.switchToHttp().getRequest<Request>(), error);
 
     if (error instanceof RedirectableOAuthError) {
       const location = buildAuthorizationResponse(error.redirectUri, error.issuer, error.state, {
@@ -66,6 +68,18 @@ export class OAuthExceptionFilter implements ExceptionFilter {
       .status(error.status)
       .set({ 'Cache-Control': 'no-store', Pragma: 'no-cache', ...error.headers })
       .json(error.toJSON());
+  }
+
+  /**
+   * An OAuth error is an expected condition, not a bug: one line with its reason, no stack
+   * (warn when the log has a detail for the developer, info otherwise); 5xx are logged where
+   * they are caught.
+   */
+  private logExpected(req: Request, error: OAuthError): void {
+    if (error.status >= 500) return;
+    const line = `${req.method} ${redactUrl(req.path)}: ${error.code} (${error.description})${error.logDetail ? `; ${error.logDetail}` : ''}`;
+    if (error.logDetail) OAuthExceptionFilter.logger.warn(line);
+    else OAuthExceptionFilter.logger.log(line);
   }
 
   private toOAuthError(exception: unknown): OAuthError {
