@@ -54,6 +54,8 @@ export class AppConfig {
   port!: number;
   /** Public base URL without trailing slash, e.g. `https://mcp.example.com`. */
   serverUrl!: string;
+  /** The name people see: consent page, `GET /`, PRM `resource_name`, the emulator's app, MCP `serverInfo`. */
+  serverName!: string;
   /** `new URL(serverUrl).origin`: issuer and resource identifier. */
   serverOrigin!: string;
   entra!: EntraUpstreamConfig;

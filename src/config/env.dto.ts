@@ -38,6 +38,9 @@ export class EnvDto {
   @IsOptional() @Matches(/^https?:\/\/[^/?#\s]+\/?$/, { message: explain('must be an http(s) origin without path, query or fragment', 'https://mcp.example.com') })
   SERVER_URL?: string;
 
+  @IsOptional() @Matches(/^[^\p{Cc}<>]{1,80}$/u, { message: explain('must be 1-80 characters without control characters or < >', '"Contoso HR tools"') })
+  SERVER_NAME?: string;
+
   @IsOptional() @Matches(GUID, { message: explain('must be the tenant GUID (domain names and common/organizations/consumers cannot be used: the id_token issuer check needs the GUID)', '72f988bf-86f1-41af-91ab-2d7cd011db47') })
   AUTH_TENANT_ID?: string;
 

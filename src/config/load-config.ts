@@ -24,6 +24,8 @@ function num(value: string | undefined, fallback: number): number {
 }
 
 const DEV_KEY_FILE = 'signing-key';
+/** SERVER_NAME when unset: the product's name. */
+export const DEFAULT_SERVER_NAME = 'MCP Entra Server';
 
 /** Decodes a key given as hex (even length, 64+ chars) or base64url. */
 export function decodeKey(value: string): Buffer {
@@ -47,10 +49,15 @@ function parseTrustProxy(value: string | undefined): boolean | number | string {
 function loadOrCreateDevKey(dataDir: string): Buffer {
   const file = join(dataDir, DEV_KEY_FILE);
   if (existsSync(file)) return decodeKey(readFileSync(file, 'utf8').trim());
-  mkdirSync(dataDir, { recursive: true });
   const key = randomBytes(32);
-  writeFileSync(file, `${key.toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(file, 0o600);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${key.toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+    chmodSync(file, 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigError([`DATA_DIR: ${dataDir} is not writable (${code}); the server keeps its state and development signing key there`]);
+  }
   return key;
 }
 
@@ -141,6 +148,7 @@ export function loadConfig(rawEnv: Environment): AppConfig {
     isProduction,
     port,
     serverUrl,
+    serverName: dto.SERVER_NAME?.trim() || DEFAULT_SERVER_NAME,
     serverOrigin,
     entra,
     authMode,

@@ -5,7 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { ConfigService } from '@nestjs/config';
 import { AppConfigService } from '../config/app-config.module';
 import { prettyTransport } from './pretty-transport';
-import { httpLogSerializers } from './http-log.serializers';
+import { httpLogOptions } from './http-log.options';
 
 /**
  * Structured logging (pino) with a request id on every line. Secrets never reach
@@ -18,11 +18,9 @@ import { httpLogSerializers } from './http-log.serializers';
       inject: [ConfigService],
       useFactory: (config: AppConfigService) => {
         const level = config.get('app.logLevel', { infer: true });
-        // Headers and bodies only at debug and trace (httpLogSerializers).
-        const verbose = level === 'debug' || level === 'trace';
         return {
           pinoHttp: {
-            level,
+            ...httpLogOptions(level, config.get('app.nodeEnv', { infer: true })),
             transport: prettyTransport(config.get('app.nodeEnv', { infer: true })),
             genReqId: (req: IncomingMessage, res: ServerResponse) => {
               const incoming = req.headers['x-request-id'];
@@ -30,19 +28,6 @@ import { httpLogSerializers } from './http-log.serializers';
               res.setHeader('X-Request-Id', id);
               return id;
             },
-            redact: {
-              paths: [
-                'req.headers.authorization',
-                'req.headers.cookie',
-                'res.headers["set-cookie"]',
-                'req.headers["x-api-key"]',
-              ],
-              censor: '[REDACTED]',
-            },
-            serializers: httpLogSerializers(verbose),
-            customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
-              err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-            autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
           },
         };
       },
