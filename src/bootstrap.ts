@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { EntraEmulator } from './entra-emulator/entra-emulator';
+import { LimitedExpressAdapter } from './http-server-limits';
 import { QuietNestLogger } from './logging/quiet-nest.logger';
 import { startupSummary } from './logging/startup-summary';
 import { Store } from './store/store.port';
@@ -20,7 +21,7 @@ const BODY_LIMIT = '256kb';
  * the e2e suite, so tests run exactly what production runs.
  */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), new LimitedExpressAdapter(config.http), {
     bufferLogs: true,
     bodyParser: false,
     // A module that cannot start (store unreachable, DATA_DIR not writable) rejects here, so

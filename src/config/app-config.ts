@@ -100,5 +100,12 @@ export class AppConfig {
   auditRetentionDays!: number;
   /** Lifetime of a `/account` sign-in (the connected apps page). */
   accountSessionMinutes!: number;
+  /** Limits of the HTTP server itself (slow clients, idle and excess connections). */
+  http!: {
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxConnections: number;
+  };
   logLevel!: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }

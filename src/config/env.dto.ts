@@ -119,6 +119,18 @@ export class EnvDto {
   @IsOptional() @IntegerIn(1, 10000, 'must be a whole number of sessions', '20')
   MCP_MAX_SESSIONS_PER_GRANT?: string;
 
+  @IsOptional() @IntegerIn(100, 600000, 'must be a whole number of milliseconds', '10000')
+  HTTP_HEADERS_TIMEOUT_MS?: string;
+
+  @IsOptional() @IntegerIn(100, 3600000, 'must be a whole number of milliseconds', '30000')
+  HTTP_REQUEST_TIMEOUT_MS?: string;
+
+  @IsOptional() @IntegerIn(100, 600000, 'must be a whole number of milliseconds', '65000')
+  HTTP_KEEP_ALIVE_TIMEOUT_MS?: string;
+
+  @IsOptional() @IntegerIn(0, 1000000, 'must be a whole number of connections (0 = no limit)', '10000')
+  HTTP_MAX_CONNECTIONS?: string;
+
   @IsOptional() @IsIn(['true', 'false'], { message: explain('must be true or false', 'false') })
   CIMD_ALLOW_LOOPBACK?: string;
 

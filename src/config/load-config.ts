@@ -103,6 +103,11 @@ export function loadConfig(rawEnv: Environment): AppConfig {
     problems.push('AUTH_TENANT_ID: required when AUTH_CLIENT_ID is set (leave both unset for the embedded emulator); for example AUTH_TENANT_ID=72f988bf-86f1-41af-91ab-2d7cd011db47');
   }
 
+  // Node refuses a headers timeout longer than the whole-request timeout.
+  if (num(dto.HTTP_HEADERS_TIMEOUT_MS, 10_000) > num(dto.HTTP_REQUEST_TIMEOUT_MS, 30_000)) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request); for example HTTP_HEADERS_TIMEOUT_MS=10000');
+  }
+
   const emulatorPort = num(dto.EMULATOR_PORT, port === 0 ? 0 : port + 1);
   const useEmulator = !dto.AUTH_TENANT_ID && !isProduction;
   const origin = useEmulator
@@ -169,6 +174,12 @@ export function loadConfig(rawEnv: Environment): AppConfig {
     clientRegistrationTtlDays: num(dto.CLIENT_REGISTRATION_TTL_DAYS, 90),
     mcpSessionIdleSeconds: num(dto.MCP_SESSION_IDLE_SECONDS, 1800),
     mcpMaxSessionsPerGrant: num(dto.MCP_MAX_SESSIONS_PER_GRANT, 20),
+    http: {
+      headersTimeoutMs: num(dto.HTTP_HEADERS_TIMEOUT_MS, 10_000),
+      requestTimeoutMs: num(dto.HTTP_REQUEST_TIMEOUT_MS, 30_000),
+      keepAliveTimeoutMs: num(dto.HTTP_KEEP_ALIVE_TIMEOUT_MS, 65_000),
+      maxConnections: num(dto.HTTP_MAX_CONNECTIONS, 10_000),
+    },
     cimdAllowLoopback: dto.CIMD_ALLOW_LOOPBACK === 'true',
     rateLimits: {
       register: perMinute(num(dto.RATE_LIMIT_REGISTER_PER_MINUTE, 20)),
