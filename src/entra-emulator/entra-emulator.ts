@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'oidc-provider';
 import { Provider } from './oidc-provider.loader';
@@ -28,8 +29,10 @@ export interface EmulatorLogger {
 export interface EntraEmulatorOptions {
   /** Port to listen on; 0 picks a free one (read it back from `port` after start). */
   port: number;
-  /** Interface to bind; default loopback. The public origin is always `http://localhost:<port>`. */
+  /** Interface to bind; default loopback. The public origin is `http://localhost:<port>` (`https://` with `tls`). */
   host?: string;
+  /** Serve https with this certificate (PEM) instead of http, as a production authority must be. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** Redirect URIs of the emulated app registration (exact match, as in Entra). */
   redirectUris: string[];
   /** Where the logout endpoint may send the browser back to; default: the redirect URIs' origins. */
@@ -132,9 +135,9 @@ export class EntraEmulator {
     return this.boundPort;
   }
 
-  /** `http://localhost:<port>`: the value for AUTH_AUTHORITY. */
+  /** `http://localhost:<port>` (`https://` with `tls`): the value for AUTH_AUTHORITY. */
   get origin(): string {
-    return `http://localhost:${this.port}`;
+    return `${this.options.tls ? 'https' : 'http'}://localhost:${this.port}`;
   }
 
   get issuer(): string {
@@ -148,7 +151,8 @@ export class EntraEmulator {
 
   async start(): Promise<void> {
     if (this.server) return;
-    const server = createServer((req, res) => void this.route(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.route(req, res);
+    const server: Server = this.options.tls ? createTlsServer(this.options.tls, handler) : createServer(handler);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.options.port, this.options.host ?? '127.0.0.1', () => {

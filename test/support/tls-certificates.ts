@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 
 export interface TestCertificates {
   dir: string;
@@ -24,4 +26,35 @@ export function makeTestCertificates(): TestCertificates {
   writeFileSync(file('ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n');
   openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', file('ext.cnf'), '-out', file('server.pem'));
   return { dir, ca: file('ca.pem'), cert: file('server.pem'), key: file('server.key') };
+}
+
+/**
+ * A `fetch` for the test process that trusts `caFile` (the throwaway CA) for https URLs, the way
+ * NODE_EXTRA_CA_CERTS makes a spawned process trust it: the test runner's own fetch only trusts the
+ * system CAs and cannot be told otherwise on Node 20. Redirects are never followed (callers here
+ * use `redirect: 'manual'`); bodies stream, so SSE works. Plain http goes to the ordinary fetch.
+ */
+export function fetchTrustingCa(caFile: string): typeof fetch {
+  const agent = new HttpsAgent({ ca: readFileSync(caFile) });
+  const plainFetch = globalThis.fetch;
+  return async (input, init) => {
+    const request = new Request(input, init);
+    if (new URL(request.url).protocol !== 'https:') return plainFetch(input, init);
+    const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
+    const headers: Record<string, string> = {};
+    request.headers.forEach((value, name) => (headers[name] = value));
+    return new Promise<Response>((resolve, reject) => {
+      const outgoing = httpsRequest(request.url, { method: request.method, headers, agent, signal: request.signal }, (res) => {
+        const responseHeaders = new Headers();
+        for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+        const status = res.statusCode ?? 502;
+        const noBody = [101, 204, 205, 304].includes(status) || request.method === 'HEAD';
+        if (noBody) res.resume();
+        const stream = noBody ? null : (Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>);
+        resolve(new Response(stream, { status, statusText: res.statusMessage, headers: responseHeaders }));
+      });
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+  };
 }
