@@ -41,8 +41,7 @@ export class Session {
     try {
       let signedInNow = false;
       if (forceSignIn || (await ensureFreshTokens(ctx)) === 'sign-in') {
-        await signIn(ctx);
-        signedInNow = true;
+        signedInNow = await signIn(ctx);
       }
       try {
         this.connection = await openConnection(ctx);

@@ -17,13 +17,19 @@ import { SessionContext } from './session-context';
  * The whole browser sign-in, narrated on stderr: the 401 challenge, the
  * discovered metadata, dynamic registration, the authorization URL, the
  * loopback callback, and the code exchange (PKCE), all through the SDK's `auth()`.
- * Resolves when tokens are stored.
+ * Resolves true when tokens are stored, false when the server does not ask for a
+ * sign-in at all (it answered the token-less request without a 401 challenge): such
+ * a server is used without a token.
  */
-export async function signIn(ctx: SessionContext): Promise<void> {
+export async function signIn(ctx: SessionContext): Promise<boolean> {
   const { reporter, provider, endpoint } = ctx;
   provider.invalidateCredentials('tokens');
 
   const probe = await showChallenge(ctx);
+  if (probe.status !== 401) {
+    reporter.step(`The server did not ask for a sign-in (HTTP ${probe.status}, no 401 challenge); connecting without a token.`);
+    return false;
+  }
   const info = await showDiscovery(ctx, probe);
   provider.saveDiscoveryState({ ...info, resourceMetadataUrl: probe.resourceMetadataUrl?.href });
 
@@ -52,6 +58,7 @@ export async function signIn(ctx: SessionContext): Promise<void> {
       throw authFailure('The token request', endpoint, error);
     }
     reporter.success('Signed in.');
+    return true;
   } finally {
     provider.useCallback(undefined);
     await listener.close();
@@ -64,7 +71,6 @@ async function showChallenge(ctx: SessionContext): Promise<ProbeResult> {
   const probe = await probeEndpoint(endpoint, ctx.options.transport);
   reporter.detail('answer', `HTTP ${probe.status}`);
   if (probe.wwwAuthenticate) reporter.detail('WWW-Authenticate', probe.wwwAuthenticate);
-  if (probe.status !== 401) reporter.warn(`Expected 401 from a protected MCP endpoint, got HTTP ${probe.status}.`);
   return probe;
 }
 
