@@ -20,11 +20,12 @@ describe('ConsoleOAuthProvider', () => {
 
   const provider = (events = {}) => new ConsoleOAuthProvider(store, SERVER, events, () => now);
 
-  it('registers as "MCP Console Client", a public client with the loopback callback of the sign-in in progress', () => {
+  it('registers as "MCP Console Client", a native application and public client with the loopback callback of the sign-in in progress', () => {
     const p = provider();
     p.useCallback('http://127.0.0.1:50123/callback');
     expect(p.clientMetadata).toEqual(
       expect.objectContaining({
+        application_type: 'native',
         client_name: 'MCP Console Client',
         redirect_uris: ['http://127.0.0.1:50123/callback'],
         grant_types: ['authorization_code', 'refresh_token'],

@@ -62,7 +62,10 @@ export class ConsoleOAuthProvider implements OAuthClientProvider {
   }
 
   get clientMetadata(): OAuthClientMetadata {
-    return {
+    const metadata: OAuthClientMetadata & { application_type: 'native' } = {
+      // OpenID Connect Dynamic Client Registration §2 (MCP SEP-837): a console app on the
+      // user's machine, with a loopback redirect URI.
+      application_type: 'native',
       client_name: CLIENT_NAME,
       redirect_uris: [this.redirectUrl],
       grant_types: ['authorization_code', 'refresh_token'],
@@ -72,6 +75,7 @@ export class ConsoleOAuthProvider implements OAuthClientProvider {
       software_id: CLIENT_ID_NAME,
       software_version: CLIENT_VERSION,
     };
+    return metadata;
   }
 
   state(): string {

@@ -68,7 +68,7 @@ export async function signIn(ctx: SessionContext): Promise<boolean> {
 async function showChallenge(ctx: SessionContext): Promise<ProbeResult> {
   const { reporter, endpoint } = ctx;
   reporter.step(`Connecting to ${endpoint.href} without a token...`);
-  const probe = await probeEndpoint(endpoint, ctx.options.transport);
+  const probe = await probeEndpoint(endpoint, ctx.options.transport, fetch, ctx.options.transport === 'http' ? ctx.options.protocol : undefined);
   reporter.detail('answer', `HTTP ${probe.status}`);
   if (probe.wwwAuthenticate) reporter.detail('WWW-Authenticate', probe.wwwAuthenticate);
   return probe;
