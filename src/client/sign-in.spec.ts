@@ -9,7 +9,8 @@ import { ConfigStore } from './config-store';
 import { ConsoleOAuthProvider } from './oauth-provider';
 import { Reporter, Style } from './output';
 import { endpointFor, SessionContext } from './session-context';
-import { signIn } from './sign-in';
+import { AuthFailedError } from './errors';
+import { checkIssuer, checkMetadataIssuer, signIn } from './sign-in';
 
 describe('signIn against a server that does not ask for one', () => {
   let server: Server;
@@ -49,5 +50,39 @@ describe('signIn against a server that does not ask for one', () => {
     expect(requests).toEqual(['POST /mcp']);
     expect(ctx.provider.hasStoredSignIn()).toBe(false);
     expect(narrated).toContain('did not ask for a sign-in (HTTP 200');
+  });
+});
+
+describe('issuer checks on the sign-in', () => {
+  const AS = 'https://as.example.com';
+  const info = (metadata: Record<string, unknown> | undefined, url = AS) =>
+    ({
+      authorizationServerUrl: url,
+      authorizationServerMetadata: metadata && { issuer: AS, authorization_endpoint: `${AS}/authorize`, token_endpoint: `${AS}/token`, ...metadata },
+    }) as unknown as Parameters<typeof checkIssuer>[1];
+
+  it('takes a response whose iss is the issuer, or one without iss from a server that never promised it (RFC 9207)', () => {
+    expect(() => checkIssuer({ kind: 'code', code: 'c', iss: AS }, info({ authorization_response_iss_parameter_supported: true }))).not.toThrow();
+    expect(() => checkIssuer({ kind: 'code', code: 'c' }, info({}))).not.toThrow();
+  });
+
+  it('refuses a response naming another issuer, compared as plain strings (no URL normalisation)', () => {
+    expect(() => checkIssuer({ kind: 'code', code: 'c', iss: 'https://evil.example.com' }, info({}))).toThrow(AuthFailedError);
+    expect(() => checkIssuer({ kind: 'code', code: 'c', iss: `${AS}/` }, info({ authorization_response_iss_parameter_supported: true }))).toThrow(
+      /came from issuer https:\/\/as\.example\.com\/, not https:\/\/as\.example\.com/,
+    );
+  });
+
+  it('refuses a response without iss when the server promised to send it', () => {
+    expect(() => checkIssuer({ kind: 'code', code: 'c' }, info({ authorization_response_iss_parameter_supported: true }))).toThrow(
+      /did not name its issuer/,
+    );
+  });
+
+  it('uses authorization server metadata only when its issuer is the server it was fetched for (RFC 8414 §3.3)', () => {
+    expect(() => checkMetadataIssuer(info({}))).not.toThrow();
+    expect(() => checkMetadataIssuer(info({}, `${AS}/`))).not.toThrow();
+    expect(() => checkMetadataIssuer(info({ issuer: 'https://attacker.example.com' }))).toThrow(/names another issuer \(https:\/\/attacker\.example\.com\)/);
+    expect(() => checkMetadataIssuer(info(undefined))).not.toThrow();
   });
 });

@@ -31,6 +31,7 @@ export async function signIn(ctx: SessionContext): Promise<boolean> {
     return false;
   }
   const info = await showDiscovery(ctx, probe);
+  checkMetadataIssuer(info);
   provider.saveDiscoveryState({ ...info, resourceMetadataUrl: probe.resourceMetadataUrl?.href });
 
   const listener = await openCallbackListener(ctx);
@@ -185,11 +186,41 @@ async function waitForCallback(ctx: SessionContext, listener: CallbackListener):
   }
 }
 
-/** RFC 9207: a response naming another issuer is a mix-up attack, or a misconfiguration. */
-function checkIssuer(outcome: CallbackOutcome, info: OAuthServerInfo): void {
-  const issuer = info.authorizationServerMetadata?.issuer;
+/**
+ * RFC 9207: a response naming another issuer (compared as plain strings) is a mix-up attack, or a
+ * misconfiguration; so is a response without `iss` from a server that promised to send it
+ * (`authorization_response_iss_parameter_supported`).
+ */
+export function checkIssuer(outcome: CallbackOutcome, info: OAuthServerInfo): void {
+  // RFC 9207 §3 metadata; the SDK keeps unknown metadata fields (loose schema) without typing them.
+  const metadata = info.authorizationServerMetadata as { issuer: string; authorization_response_iss_parameter_supported?: unknown } | undefined;
+  const issuer = metadata?.issuer;
   if (outcome.iss !== undefined && issuer !== undefined && outcome.iss !== issuer) {
     throw new AuthFailedError(`The sign-in response came from issuer ${outcome.iss}, not ${issuer}: ignored.`);
+  }
+  if (outcome.iss === undefined && metadata?.authorization_response_iss_parameter_supported === true) {
+    throw new AuthFailedError(`The sign-in response did not name its issuer, though ${issuer} promises to (RFC 9207): ignored.`);
+  }
+}
+
+/**
+ * RFC 8414 §3.3: the metadata's `issuer` must be the authorization server it was fetched for;
+ * metadata naming another issuer is not used.
+ */
+export function checkMetadataIssuer(info: OAuthServerInfo): void {
+  const issuer = info.authorizationServerMetadata?.issuer;
+  if (issuer === undefined) return;
+  if (sameUrl(issuer, String(info.authorizationServerUrl))) return;
+  throw new AuthFailedError(
+    `The authorization server metadata fetched for ${String(info.authorizationServerUrl)} names another issuer (${issuer}): not used.`,
+  );
+}
+
+function sameUrl(a: string, b: string): boolean {
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return a === b;
   }
 }
 
