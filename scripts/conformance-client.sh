@@ -19,6 +19,15 @@ export XDG_CONFIG_HOME="$config"
 export BROWSER="$root/scripts/follow-url.sh"
 
 args=(--server "$url" --protocol "$revision" --timeout 20)
+# Pre-registered credentials (auth/pre-registration) arrive in the scenario's context.
+context_field() {
+  node -e 'const v = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT || "{}")[process.argv[1]]; if (typeof v === "string") process.stdout.write(v);' "$1"
+}
+client_id="$(context_field client_id)"
+client_secret="$(context_field client_secret)"
+if [ -n "$client_id" ]; then args+=(--client-id "$client_id"); fi
+if [ -n "$client_secret" ]; then args+=(--client-secret "$client_secret"); fi
+
 case "$scenario" in
   tools_call) args+=(--call add_numbers --args '{"a":5,"b":3}') ;;
   *) args+=(--list-tools) ;;

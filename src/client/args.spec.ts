@@ -58,6 +58,20 @@ describe('parseCliArgs', () => {
   });
 });
 
+describe('pre-registered client credentials', () => {
+  it('takes --client-id with an optional --client-secret', () => {
+    expect(parseCliArgs(['--list-tools', '--client-id', 'app', '--client-secret', 's3'])).toEqual(
+      expect.objectContaining({ clientId: 'app', clientSecret: 's3' }),
+    );
+    expect(parseCliArgs(['--list-tools', '--client-id', 'app']).clientSecret).toBeUndefined();
+  });
+
+  it('refuses a secret without a client id, and an empty client id', () => {
+    expect(() => parseCliArgs(['--list-tools', '--client-secret', 's3'])).toThrow('--client-secret needs --client-id ID.');
+    expect(() => parseCliArgs(['--list-tools', '--client-id', ' '])).toThrow(UsageError);
+  });
+});
+
 describe('parseServerUrl', () => {
   it.each([
     ['http://localhost:8000', 'http://localhost:8000'],

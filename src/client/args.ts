@@ -26,6 +26,10 @@ export interface CliOptions {
   timeoutSeconds: number;
   /** Loopback port for the OAuth callback; undefined = chosen at registration and kept. */
   callbackPort?: number;
+  /** `--client-id`: a client registered with the authorization server beforehand (no dynamic registration). */
+  clientId?: string;
+  /** `--client-secret`: that client's secret (only with `--client-id`). */
+  clientSecret?: string;
   debug: boolean;
   help: boolean;
   version: boolean;
@@ -52,6 +56,10 @@ Options:
   --timeout SECONDS     how long to wait for the browser sign-in (default ${DEFAULT_TIMEOUT_SECONDS})
   --callback-port PORT  loopback port for the sign-in callback (default: a free
                         port chosen when registering, then kept)
+  --client-id ID        use this client registered with the authorization
+                        server beforehand instead of registering dynamically
+  --client-secret SECRET  that client's secret (client_secret_basic or _post,
+                        whichever the server offers); only with --client-id
   --debug               show stack traces and SDK details on errors
   -h, --help            show this help
   --version             show the client's version
@@ -92,6 +100,12 @@ export function parseCliArgs(argv: string[]): CliOptions {
   if (values.call !== undefined && values.call.trim() === '') {
     throw new UsageError('--call needs a tool name.');
   }
+  if (values['client-secret'] !== undefined && values['client-id'] === undefined) {
+    throw new UsageError('--client-secret needs --client-id ID.');
+  }
+  if (values['client-id'] !== undefined && values['client-id'].trim() === '') {
+    throw new UsageError('--client-id needs a client identifier.');
+  }
   const actions = [values['list-tools'], values.call !== undefined, values.logout].filter(Boolean).length;
   if (actions > 1) {
     throw new UsageError('Use only one of --list-tools, --call and --logout.');
@@ -109,6 +123,8 @@ export function parseCliArgs(argv: string[]): CliOptions {
     browser: !(values['no-browser'] ?? false),
     timeoutSeconds: parsePositive(values.timeout, '--timeout', DEFAULT_TIMEOUT_SECONDS),
     callbackPort: values['callback-port'] === undefined ? undefined : parsePort(values['callback-port']),
+    clientId: values['client-id'],
+    clientSecret: values['client-secret'],
     debug: values.debug ?? false,
     help: values.help ?? false,
     version: values.version ?? false,
@@ -132,6 +148,8 @@ function parse(argv: string[]) {
       'no-browser': { type: 'boolean' },
       timeout: { type: 'string' },
       'callback-port': { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret': { type: 'string' },
       debug: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean' },

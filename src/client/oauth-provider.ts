@@ -22,6 +22,12 @@ export class SignInRequiredError extends Error {
   }
 }
 
+/** Credentials the user registered with the authorization server beforehand (`--client-id`, `--client-secret`). */
+export interface PreRegisteredClient {
+  client_id: string;
+  client_secret?: string;
+}
+
 export interface ProviderEvents {
   /** After a dynamic registration (RFC 7591) was stored. */
   registered?(client: OAuthClientInformationMixed): void;
@@ -50,8 +56,15 @@ export class ConsoleOAuthProvider implements OAuthClientProvider {
     readonly server: string,
     private readonly events: ProviderEvents = {},
     private readonly now: () => number = () => Date.now(),
+    /** Used instead of dynamic registration, and kept only in memory (the secret is never written to disk). */
+    private readonly preRegistered?: PreRegisteredClient,
   ) {
     this.entry = store.load(server);
+    if (preRegistered) {
+      // Tokens issued to another client are not ours to use; the secret itself is not stored.
+      if (this.entry.client?.client_id !== preRegistered.client_id) this.entry.tokens = undefined;
+      this.entry.client = { client_id: preRegistered.client_id };
+    }
     this.knownRedirectUrl = registeredRedirectUri(this.entry.client);
   }
 
@@ -84,10 +97,12 @@ export class ConsoleOAuthProvider implements OAuthClientProvider {
   }
 
   clientInformation(): OAuthClientInformationMixed | undefined {
-    return this.entry.client;
+    return this.preRegistered ? { ...this.preRegistered } : this.entry.client;
   }
 
   saveClientInformation(client: OAuthClientInformationMixed): void {
+    // A pre-registered client is never replaced (the SDK may still hand it back, e.g. to stamp an issuer).
+    if (this.preRegistered) return;
     const redirect = registeredRedirectUri(client);
     if (!this.activeRedirectUrl && !this.knownRedirectUrl && !redirect) throw new SignInRequiredError();
     // The SDK also calls this to stamp an `issuer` on an older registration: not a new one.
@@ -129,7 +144,8 @@ export class ConsoleOAuthProvider implements OAuthClientProvider {
 
   invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): void {
     if (scope === 'all' || scope === 'client') {
-      this.entry.client = undefined;
+      // A pre-registered client stays: tokens go, and the user's credentials are used again.
+      this.entry.client = this.preRegistered ? { client_id: this.preRegistered.client_id } : undefined;
       this.registeredNow = false;
     }
     if (scope === 'all' || scope === 'client' || scope === 'tokens') this.entry.tokens = undefined;
@@ -151,7 +167,7 @@ export class ConsoleOAuthProvider implements OAuthClientProvider {
 
   /** True when a registration and tokens are stored (they may still be expired). */
   hasStoredSignIn(): boolean {
-    return Boolean(this.entry.client && this.entry.tokens?.access_token);
+    return Boolean(this.clientInformation() && this.entry.tokens?.access_token);
   }
 
   /** True when the stored access token is past (or within 30 s of) its expiry. */
