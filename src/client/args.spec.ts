@@ -66,6 +66,14 @@ describe('pre-registered client credentials', () => {
     expect(parseCliArgs(['--list-tools', '--client-id', 'app']).clientSecret).toBeUndefined();
   });
 
+  it('takes an https --client-metadata-url with a path, and refuses any other', () => {
+    const url = 'https://example.com/mcp-console-client.json';
+    expect(parseCliArgs(['--list-tools', '--client-metadata-url', url]).clientMetadataUrl).toBe(url);
+    for (const bad of ['http://example.com/client.json', 'https://example.com/', 'not a url']) {
+      expect(() => parseCliArgs(['--list-tools', '--client-metadata-url', bad])).toThrow(/--client-metadata-url must be an https URL with a path/);
+    }
+  });
+
   it('refuses a secret without a client id, and an empty client id', () => {
     expect(() => parseCliArgs(['--list-tools', '--client-secret', 's3'])).toThrow('--client-secret needs --client-id ID.');
     expect(() => parseCliArgs(['--list-tools', '--client-id', ' '])).toThrow(UsageError);

@@ -30,6 +30,8 @@ export interface CliOptions {
   clientId?: string;
   /** `--client-secret`: that client's secret (only with `--client-id`). */
   clientSecret?: string;
+  /** `--client-metadata-url`: where this client's metadata document is published (CIMD), used as client_id where offered. */
+  clientMetadataUrl?: string;
   debug: boolean;
   help: boolean;
   version: boolean;
@@ -60,6 +62,10 @@ Options:
                         server beforehand instead of registering dynamically
   --client-secret SECRET  that client's secret (client_secret_basic or _post,
                         whichever the server offers); only with --client-id
+  --client-metadata-url URL  the https URL where you publish this client's
+                        metadata document: used as client_id when the
+                        authorization server supports Client ID Metadata
+                        Documents, instead of registering dynamically
   --debug               show stack traces and SDK details on errors
   -h, --help            show this help
   --version             show the client's version
@@ -106,6 +112,10 @@ export function parseCliArgs(argv: string[]): CliOptions {
   if (values['client-id'] !== undefined && values['client-id'].trim() === '') {
     throw new UsageError('--client-id needs a client identifier.');
   }
+  const clientMetadataUrl = values['client-metadata-url'];
+  if (clientMetadataUrl !== undefined && !isMetadataDocumentUrl(clientMetadataUrl)) {
+    throw new UsageError(`--client-metadata-url must be an https URL with a path, such as https://example.com/client.json (got "${clientMetadataUrl}").`);
+  }
   const actions = [values['list-tools'], values.call !== undefined, values.logout].filter(Boolean).length;
   if (actions > 1) {
     throw new UsageError('Use only one of --list-tools, --call and --logout.');
@@ -123,6 +133,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     browser: !(values['no-browser'] ?? false),
     timeoutSeconds: parsePositive(values.timeout, '--timeout', DEFAULT_TIMEOUT_SECONDS),
     callbackPort: values['callback-port'] === undefined ? undefined : parsePort(values['callback-port']),
+    clientMetadataUrl,
     clientId: values['client-id'],
     clientSecret: values['client-secret'],
     debug: values.debug ?? false,
@@ -148,6 +159,7 @@ function parse(argv: string[]) {
       'no-browser': { type: 'boolean' },
       timeout: { type: 'string' },
       'callback-port': { type: 'string' },
+      'client-metadata-url': { type: 'string' },
       'client-id': { type: 'string' },
       'client-secret': { type: 'string' },
       debug: { type: 'boolean' },
@@ -204,6 +216,16 @@ function parsePort(raw: string): number {
     throw new UsageError(`--callback-port must be a port number between 1 and 65535 (got "${raw}").`);
   }
   return n;
+}
+
+/** A Client ID Metadata Document lives at an https URL with a path (draft-ietf-oauth-client-id-metadata-document §3). */
+function isMetadataDocumentUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'https:' && url.pathname !== '/' && !url.hash;
+  } catch {
+    return false;
+  }
 }
 
 function firstLine(error: unknown): string {

@@ -58,6 +58,12 @@ export class ConsoleOAuthProvider implements OAuthClientProvider {
     private readonly now: () => number = () => Date.now(),
     /** Used instead of dynamic registration, and kept only in memory (the secret is never written to disk). */
     private readonly preRegistered?: PreRegisteredClient,
+    /**
+     * Where the user publishes this client's metadata document (`--client-metadata-url`): the SDK uses
+     * it as client_id when the authorization server advertises `client_id_metadata_document_supported`,
+     * and registers dynamically otherwise.
+     */
+    readonly clientMetadataUrl?: string,
   ) {
     this.entry = store.load(server);
     if (preRegistered) {

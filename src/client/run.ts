@@ -49,6 +49,7 @@ export async function runClient(io: ClientIo): Promise<ExitCode> {
       { registered: (client) => reporter.step(`Registered as client ${client.client_id} (dynamic client registration, RFC 7591).`) },
       undefined,
       options.clientId === undefined ? undefined : { client_id: options.clientId, client_secret: options.clientSecret },
+      options.clientMetadataUrl,
     );
     const ctx: SessionContext = {
       options,
