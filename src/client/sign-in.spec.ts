@@ -51,6 +51,21 @@ describe('signIn against a server that does not ask for one', () => {
     expect(ctx.provider.hasStoredSignIn()).toBe(false);
     expect(narrated).toContain('did not ask for a sign-in (HTTP 200');
   });
+
+  it('signs in anyway when a later request was refused for want of a token (demanded)', async () => {
+    const options = parseCliArgs(['--server', base, '--list-tools', '--no-browser']);
+    const ctx: SessionContext = {
+      options,
+      endpoint: endpointFor(options.server, options.transport),
+      provider: new ConsoleOAuthProvider(new ConfigStore(dir), options.server),
+      reporter: new Reporter(new PassThrough(), new Style(false)),
+      browser: { platform: 'linux', env: {} },
+    };
+    requests.length = 0;
+    // This stand-in has no authorization server: the sign-in goes on to discovery, and fails there.
+    await expect(signIn(ctx, { demanded: true })).rejects.toThrow(AuthFailedError);
+    expect(requests).toEqual(expect.arrayContaining(['POST /mcp', expect.stringMatching(/^GET \/\.well-known\//)]));
+  });
 });
 
 describe('issuer checks on the sign-in', () => {

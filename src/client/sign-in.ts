@@ -19,14 +19,17 @@ import { SessionContext } from './session-context';
  * loopback callback, and the code exchange (PKCE), all through the SDK's `auth()`.
  * Resolves true when tokens are stored, false when the server does not ask for a
  * sign-in at all (it answered the token-less request without a 401 challenge): such
- * a server is used without a token.
+ * a server is used without a token, unless `demanded` (a later request was refused for want of a token).
  */
-export async function signIn(ctx: SessionContext): Promise<boolean> {
+export async function signIn(ctx: SessionContext, { demanded = false }: { demanded?: boolean } = {}): Promise<boolean> {
   const { reporter, provider, endpoint } = ctx;
   provider.invalidateCredentials('tokens');
 
   const probe = await showChallenge(ctx);
-  if (probe.status !== 401) {
+  if (probe.status !== 401 && demanded) {
+    // The server let the first request in but refused a later one (e.g. tools/list): sign in anyway.
+    reporter.warn(`Expected 401 from a protected MCP endpoint, got HTTP ${probe.status}; signing in as the server demanded.`);
+  } else if (probe.status !== 401) {
     reporter.step(`The server did not ask for a sign-in (HTTP ${probe.status}, no 401 challenge); connecting without a token.`);
     return false;
   }
