@@ -12,18 +12,18 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { GENEROUS_RATE_LIMITS, obtainTokens } from '../test/support/oauth-flow';
+import { GENEROUS_RATE_LIMITS, obtainTokens, refreshTokens, type RegisteredTestClient, type TokenSet } from '../test/support/oauth-flow';
 
 const ROOT = join(__dirname, '..');
 const BENCH = __dirname;
 const quick = process.argv.includes('--quick');
 
 const settings = quick
-  ? { rounds: 1, connections: 32, duration: 1, warmup: 1, idleStreams: 100, leakFirst: 1_000, leakTotal: 5_000 }
-  : { rounds: 2, connections: 32, duration: 10, warmup: 3, idleStreams: 1_000, leakFirst: 10_000, leakTotal: 100_000 };
+  ? { rounds: 1, connections: 32, duration: 1, warmup: 1, idleStreams: 100, leakFirst: 1_000, leakTotal: 5_000, refreshChains: 2 }
+  : { rounds: 2, connections: 32, duration: 10, warmup: 3, idleStreams: 1_000, leakFirst: 10_000, leakTotal: 100_000, refreshChains: 8 };
 
 const pinning = canPin();
 
@@ -58,6 +58,8 @@ interface Measurement {
 }
 
 const children: ChildProcess[] = [];
+/** Children stopped on purpose before the end. */
+const stopped = new WeakSet<ChildProcess>();
 const failures: string[] = [];
 
 /** A free TCP port on loopback, chosen by the OS. */
@@ -107,7 +109,7 @@ function start(name: string, entry: string, env: Record<string, string>, logFile
   });
   closeSync(out);
   child.on('exit', (code, signal) => {
-    if (!stopping) failures.push(`${name} exited unexpectedly (code ${code}, signal ${signal}); see ${logFile}`);
+    if (!stopping && !stopped.has(child)) failures.push(`${name} exited unexpectedly (code ${code}, signal ${signal}); see ${logFile}`);
   });
   children.push(child);
   return child;
@@ -213,7 +215,7 @@ async function measure(scenario: Scenario, target: Target, token: string, round:
 /** Opens `count` idle HTTP+SSE streams with one token and reports the server's RSS growth per stream. */
 async function idleStreams(target: Target, token: string, count: number): Promise<{ streams: number; rssBeforeMb: number; rssAfterMb: number; kbPerStream: number }> {
   const requests: ClientRequest[] = [];
-  global.gc?.();
+  await new Promise((r) => setTimeout(r, 2_000)); // let start-up garbage settle before the baseline
   const rssBeforeMb = rssMb(target.pid);
   const url = new URL(`${target.url}/sse`);
   for (let i = 0; i < count; i += 50) {
@@ -237,6 +239,65 @@ async function idleStreams(target: Target, token: string, count: number): Promis
   return { streams: count, rssBeforeMb, rssAfterMb, kbPerStream: Math.round(((rssAfterMb - rssBeforeMb) * 1024) / count * 10) / 10 };
 }
 
+interface RefreshResult {
+  store: string;
+  chains: number;
+  grantsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  grants: number;
+  failed: number;
+}
+
+/**
+ * `POST /token` refresh grants (rotation + a new access token), `chains` concurrent clients each
+ * rotating its own refresh token in a loop for `seconds`. The runner itself sits on core 1.
+ */
+async function refreshLoad(store: string, url: string, seconds: number): Promise<RefreshResult> {
+  const chains = await Promise.all(
+    Array.from({ length: settings.refreshChains }, async () => {
+      const tokens = await obtainTokens({ url });
+      return { client: tokens.client as RegisteredTestClient, refreshToken: tokens.refreshToken! };
+    }),
+  );
+  const latencies: number[] = [];
+  let failed = 0;
+  const run = async (chain: { client: RegisteredTestClient; refreshToken: string }, until: number, record: boolean): Promise<void> => {
+    while (Date.now() < until) {
+      const started = performance.now();
+      const response = await refreshTokens({ url }, chain.client, chain.refreshToken);
+      const body = (await response.json()) as Partial<TokenSet>;
+      if (response.status !== 200 || !body.refresh_token || !body.access_token) {
+        failed++;
+        if (record) failures.push(`refresh grant on ${store}: ${response.status} ${JSON.stringify(body).slice(0, 200)}`);
+        return;
+      }
+      chain.refreshToken = body.refresh_token;
+      if (record) latencies.push(performance.now() - started);
+    }
+  };
+  await Promise.all(chains.map((c) => run(c, Date.now() + settings.warmup * 1000, false)));
+  const started = Date.now();
+  await Promise.all(chains.map((c) => run(c, started + seconds * 1000, true)));
+  const elapsed = (Date.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0) * 10) / 10;
+  const result = { store, chains: chains.length, grantsPerSecond: Math.round(latencies.length / elapsed), latencyP50Ms: at(0.5), latencyP99Ms: at(0.99), grants: latencies.length, failed };
+  log(`  refresh grants on ${store}: ${result.grantsPerSecond}/s, p50 ${result.latencyP50Ms} ms, p99 ${result.latencyP99Ms} ms`);
+  return result;
+}
+
+function redisAnswers(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(6379, '127.0.0.1');
+    socket.setTimeout(1_000);
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => (socket.destroy(), resolve(data.toString().startsWith('+PONG'))));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+  });
+}
+
 let stopping = false;
 function stopAll(): void {
   stopping = true;
@@ -248,24 +309,33 @@ async function main(): Promise<void> {
   log('Building this server (npm run build)');
   execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 
+  // The runner (token flows, refresh load) stays off the servers' core.
+  if (pinning) execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
   const work = mkdtempSync(join(tmpdir(), 'mcp-bench-'));
-  const port = await freePort();
-  const ours = start(
-    'this server',
-    'dist/main.js',
-    {
-      NODE_ENV: 'test',
-      PORT: String(port),
-      EMULATOR_PORT: String(await freePort()),
-      DATA_DIR: join(work, 'data'),
-      LOG_LEVEL: 'info',
-      MCP_MAX_SESSIONS_PER_GRANT: String(settings.idleStreams + 10),
-      ...GENEROUS_RATE_LIMITS,
-    },
-    join(work, 'server.log'),
-  );
-  const oursUrl = `http://localhost:${port}`;
-  await waitForPort(`${oursUrl}/health`);
+  const startOurs = async (name: string, extra: Record<string, string>): Promise<{ child: ChildProcess; url: string }> => {
+    const ourPort = await freePort();
+    const child = start(
+      name,
+      'dist/main.js',
+      {
+        NODE_ENV: 'test',
+        PORT: String(ourPort),
+        EMULATOR_PORT: String(await freePort()),
+        DATA_DIR: join(work, `data-${ourPort}`),
+        LOG_LEVEL: 'info',
+        // Bench-only: room for the idle-stream scenario and for the refresh load from one address.
+        MCP_MAX_SESSIONS_PER_GRANT: String(settings.idleStreams + 10),
+        ...GENEROUS_RATE_LIMITS,
+        RATE_LIMIT_TOKEN_PER_MINUTE: '100000000',
+        ...extra,
+      },
+      join(work, `server-${ourPort}.log`),
+    );
+    const url = `http://localhost:${ourPort}`;
+    await waitForPort(`${url}/health`);
+    return { child, url };
+  };
+  const { child: ours, url: oursUrl } = await startOurs('this server', {});
   log('Obtaining an access token through the OAuth flow (embedded Entra emulator)');
   const { accessToken } = await obtainTokens({ url: oursUrl });
 
@@ -288,10 +358,6 @@ async function main(): Promise<void> {
     { name: 'tools/call get_user_name (warm Graph cache), 2026-07-28', tool: 'get_user_name', era: '2026-07-28', targets: [us] },
   ];
 
-  // First, while the heap has no slack left over from load runs.
-  log(`Idle SSE streams: ${settings.idleStreams}`);
-  const streams = await idleStreams(us, accessToken, settings.idleStreams);
-
   const measurements: Measurement[] = [];
   for (const scenario of scenarios) {
     log(`Scenario: ${scenario.name}`);
@@ -309,9 +375,28 @@ async function main(): Promise<void> {
   for (const r of [first, rest]) if (r.errors || r.timeouts || r.non2xx) failures.push(`leak check: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`);
   const leak = { firstCalls: settings.leakFirst, totalCalls: settings.leakTotal, rssAfterFirstMb, rssAfterAllMb, growthMb: Math.round((rssAfterAllMb - rssAfterFirstMb) * 10) / 10 };
 
+  // On a fresh instance of its own: no heap slack from load runs, and the streams never weigh on the measured path.
+  log(`Idle SSE streams: ${settings.idleStreams}`);
+  const forStreams = await startOurs('this server (idle streams)', {});
+  const streams = await idleStreams(
+    { name: 'this server (idle streams)', kind: 'ours', url: forStreams.url, pid: forStreams.child.pid! },
+    (await obtainTokens({ url: forStreams.url })).accessToken,
+    settings.idleStreams,
+  );
+  stopped.add(forStreams.child);
+  forStreams.child.kill('SIGTERM');
+
+  log('Scenario: POST /token refresh grant');
+  const refresh: RefreshResult[] = [await refreshLoad('SQLite', oursUrl, settings.duration)];
+  if (await redisAnswers()) {
+    const onRedis = await startOurs('this server on Redis', { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: `bench:${process.pid}:${Date.now()}:` });
+    refresh.push(await refreshLoad('Redis', onRedis.url, settings.duration));
+  } else {
+    log('  Redis does not answer on 127.0.0.1:6379: the refresh scenario on Redis is left out');
+  }
 
   stopAll();
-  const report = buildReport(measurements, leak, streams);
+  const report = buildReport(measurements, leak, streams, refresh);
   mkdirSync(join(BENCH, 'results'), { recursive: true });
   const base = join(BENCH, 'results', quick ? 'quick' : 'latest');
   writeFileSync(`${base}.json`, `${JSON.stringify(report.json, null, 2)}\n`);
@@ -334,6 +419,7 @@ function buildReport(
   measurements: Measurement[],
   leak: { firstCalls: number; totalCalls: number; rssAfterFirstMb: number; rssAfterAllMb: number; growthMb: number },
   streams: { streams: number; rssBeforeMb: number; rssAfterMb: number; kbPerStream: number },
+  refresh: RefreshResult[],
 ): { json: unknown; markdown: string } {
   const ratios: { scenario: string; round: number; reference: string; ratio: number }[] = [];
   for (const m of measurements) {
@@ -364,9 +450,15 @@ function buildReport(
     '',
     `Idle HTTP+SSE streams (this server): ${streams.streams} streams, RSS ${streams.rssBeforeMb} → ${streams.rssAfterMb} MB, ${streams.kbPerStream} KB per stream.`,
     '',
+    `Refresh grants (\`POST /token\`, rotation + new access token), each of the concurrent clients rotating its own refresh token, ${settings.duration} s:`,
+    '',
+    '| store | clients | grants/s | p50 ms | p99 ms | failed |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...refresh.map((r) => `| ${r.store} | ${r.chains} | ${r.grantsPerSecond.toLocaleString('en')} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${r.failed} |`),
+    '',
   ];
   return {
-    json: { command, date: new Date().toISOString(), machine: machine(), settings, measurements, ratios, leak, idleSseStreams: streams, failures },
+    json: { command, date: new Date().toISOString(), machine: machine(), settings, measurements, ratios, leak, idleSseStreams: streams, refreshGrants: refresh, failures },
     markdown: lines.join('\n'),
   };
 }

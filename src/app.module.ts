@@ -9,6 +9,7 @@ import { EntraModule } from './entra/entra.module';
 import { EntraEmulatorModule } from './entra-emulator/entra-emulator.module';
 import { GraphModule } from './graph/graph.module';
 import { HealthModule } from './health/health.module';
+import { HomeModule } from './home/home.module';
 import { LoggingModule } from './logging/logging.module';
 import { McpModule } from './mcp/mcp.module';
 import { OAuthModule } from './oauth/oauth.module';
@@ -26,6 +27,7 @@ export class AppModule {
         StoreModule,
         AuditModule,
         HealthModule,
+        HomeModule,
         EntraModule,
         ClientRegistryModule,
         ConsentModule,

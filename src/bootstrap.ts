@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
@@ -6,6 +6,11 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { EntraEmulator } from './entra-emulator/entra-emulator';
+import { LimitedExpressAdapter } from './http-server-limits';
+import { QuietNestLogger } from './logging/quiet-nest.logger';
+import { startupSummary } from './logging/startup-summary';
+import { Store } from './store/store.port';
 import { bodyParseErrorHandler } from './shared/oauth-errors/body-parse-error.handler';
 
 /** Request body limit: OAuth forms and MCP JSON-RPC messages are small. */
@@ -16,11 +21,14 @@ const BODY_LIMIT = '256kb';
  * the e2e suite, so tests run exactly what production runs.
  */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), new LimitedExpressAdapter(config.http), {
     bufferLogs: true,
     bodyParser: false,
+    // A module that cannot start (store unreachable, DATA_DIR not writable) rejects here, so
+    // main.ts can say so in one line instead of Nest's default process.abort().
+    abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new QuietNestLogger(app.get(Logger)));
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   // Pages set their own, stricter CSP (the consent page); JSON endpoints need none beyond helmet's defaults.
@@ -37,5 +45,11 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
 export async function listen(app: INestApplication, port: number): Promise<number> {
   await app.listen(port);
   const address = app.getHttpServer().address();
-  return typeof address === 'object' && address ? address.port : port;
+  const bound = typeof address === 'object' && address ? address.port : port;
+  const config = app.get(AppConfig);
+  const emulator = config.entra.mode === 'embedded-emulator' ? app.get(EntraEmulator, { strict: false }) : undefined;
+  new NestLogger('Startup').log(
+    startupSummary(config, { port: bound, store: app.get(Store, { strict: false }).describe(), demoUsers: emulator?.users.map((user) => user.name) }),
+  );
+  return bound;
 }

@@ -14,8 +14,14 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const app = await createApp(config);
-  await listen(app, config.port);
+  try {
+    const app = await createApp(config);
+    await listen(app, config.port);
+  } catch (error) {
+    // Start-up failures (store unreachable or refusing us, DATA_DIR not writable, port taken) in one line, no stack.
+    process.stderr.write(`Cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
 }
 
 void main();

@@ -11,6 +11,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { AuditRecord } from '../src/audit/audit-event';
 import { AuditTrail } from '../src/audit/audit-trail';
 import { EntraEmulator } from '../src/entra-emulator/entra-emulator';
+import { AccessTokenVerifier } from '../src/oauth/access-token-verifier.port';
+import { UpstreamTokens } from '../src/oauth/upstream-tokens';
 import { endsWithin, openSessionStream, SessionStream } from '../src/mcp/testing/mcp-test-clients';
 import { itWithChromium, launchBrowser } from './support/browser';
 import {
@@ -248,17 +250,17 @@ describe('People stay in control', () => {
   describe('roles kept with the grant and refreshed with it', () => {
     it('a role assigned in Entra reaches the grant at the next upstream refresh: Megan Bowen then sees and runs the gated tool', async () => {
       const emulator = server.app.get(EntraEmulator);
-      emulator.setAccessTokenLifetime(1);
       try {
         const megan = await obtainTokens(server, { user: 'Megan Bowen' });
-        await new Promise((resolve) => setTimeout(resolve, 1_500));
-        emulator.setAccessTokenLifetime(3600);
         emulator.setAppRoles('Megan Bowen', ['Tools.Admin']);
-        // Her grant still holds the roles of her sign-in.
+        // Her grant still holds the roles of her sign-in: its Entra token is fresh, nothing has refreshed it.
         const before = await mcpClient(server, megan.accessToken);
         expect((await before.listTools()).tools.map((t) => t.name)).not.toContain('get_server_status');
         await before.close();
-        // The client's refresh finds the Entra token expired and refreshes it: the new id_token carries the role.
+        // The next upstream refresh (the Entra token expired — an MCP request or the client's refresh finds it
+        // so — or Graph rejected it) brings a new id_token, which carries the role.
+        const { grantId } = await server.app.get(AccessTokenVerifier).verify(megan.accessToken);
+        await server.app.get(UpstreamTokens).getGraphAccessToken(grantId, { forceRefresh: true });
         const refreshed = await refreshTokens(server, megan.client, megan.refreshToken!);
         expect(refreshed.status).toBe(200);
         const after = await mcpClient(server, ((await refreshed.json()) as TokenSet).access_token);

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EntraEmulator } from '../src/entra-emulator/entra-emulator';
 import { CookieJarClient } from './support/cookie-jar';
 import { authorizeWithBrowser, GENEROUS_RATE_LIMITS } from './support/oauth-flow';
 import { SpawnedProcess, spawnTs } from './support/spawn-server';
@@ -225,6 +226,26 @@ describe('npm run client (the console MCP client)', () => {
     const client = runClient(newConfigHome(), ['--server', server.url, ...args]);
     expect(await client.exited).toBe(2);
     expect(client.stderr().trim().split('\n')).toHaveLength(1);
+  });
+  describe('when Entra ends the sign-in behind the stored grant (refresh refused)', () => {
+    it.each(['http', 'sse'])('over --transport %s: the server answers 401 invalid_token and the client signs in again in the same run', async (transport) => {
+      const emulator = server.app.get(EntraEmulator);
+      const home = newConfigHome();
+      emulator.setAccessTokenLifetime(30); // inside the server's refresh margin: due for refresh on every request
+      try {
+        const first = await runWithBrowser(home, ['--server', server.url, '--transport', transport, '--call', 'whoami'], new CookieJarClient());
+        expect(first.code).toBe(0);
+      } finally {
+        emulator.setAccessTokenLifetime(3600);
+      }
+      expect(await emulator.revokeRefreshTokens()).toBeGreaterThan(0);
+
+      const run = await runWithBrowser(home, ['--server', server.url, '--transport', transport, '--call', 'get_user_name'], new CookieJarClient());
+      expect(run.stderr).toContain('signing in again');
+      expect(run.stderr).toContain('Signed in.');
+      expect(run.stdout).toBe('Adele Vance\n');
+      expect(run.code).toBe(0);
+    });
   });
 });
 

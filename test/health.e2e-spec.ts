@@ -1,3 +1,4 @@
+import { EntraEmulator } from '../src/entra-emulator/entra-emulator';
 import { freePort, startTestServer, TestServer } from './support/test-app';
 
 describe('Health probes', () => {
@@ -36,14 +37,27 @@ describe('Health probes', () => {
     let server: TestServer;
     let redisPort: number;
 
+    let tenant: EntraEmulator;
+
     beforeAll(async () => {
       redisPort = await freePort();
+      // Pointed at a tenant, as deployments with Redis are (the embedded emulator keeps its own
+      // keys in the server's store, so it cannot start without it; it is a development tool).
+      tenant = new EntraEmulator({ port: 0, redirectUris: ['http://localhost/auth/callback'] });
+      await tenant.start();
       // The server still starts: an outage makes it unready, not dead.
-      server = await startTestServer({ REDIS_URL: `redis://default:${SECRET}@127.0.0.1:${redisPort}` });
+      server = await startTestServer({
+        REDIS_URL: `redis://default:${SECRET}@127.0.0.1:${redisPort}`,
+        AUTH_AUTHORITY: tenant.origin,
+        AUTH_TENANT_ID: tenant.tenantId,
+        AUTH_CLIENT_ID: tenant.clientId,
+        GRAPH_BASE_URL: tenant.graphBaseUrl,
+      });
     });
 
     afterAll(async () => {
-      await server.close();
+      await server?.close();
+      await tenant?.stop();
     });
 
     describe('GET /health', () => {
@@ -77,6 +91,7 @@ describe('Health probes', () => {
         });
         expect(Date.now() - started).toBeLessThan(2500);
         expect(res.status).toBe(503);
+        expect(res.headers.get('retry-after')).toBe('5');
         const text = await res.text();
         expect(JSON.parse(text)).toMatchObject({ error: 'temporarily_unavailable' });
         expect(text).not.toContain(SECRET);

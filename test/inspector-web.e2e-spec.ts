@@ -65,7 +65,9 @@ async function addAndConnect(page: Page, id: string, transport: RegExp, url: str
 
         // Inspector registered itself and sent the browser to our consent page.
         await page.waitForURL(`${server.url}/auth/consent?**`);
-        expect(await page.locator('body').innerText()).toContain(`${inspector.origin}/oauth/callback`);
+        const consent = await page.locator('body').innerText();
+        expect(consent).toContain(`${inspector.origin}/oauth/callback`);
+        expect(consent).toContain(`${server.config.serverName} · sign-in`);
         await page.screenshot({ path: join(ARTIFACTS, `inspector-${slug}-consent.png`) });
         await page.getByRole('button', { name: 'Allow' }).click();
 

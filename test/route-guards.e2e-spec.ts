@@ -78,6 +78,8 @@ describe('Route protection: every route is public by choice or needs a bearer to
         'GET /health',
         'GET /health/ready',
         'GET /account',
+        'GET /',
+        'GET /favicon.ico',
       ]),
     );
   });

@@ -54,6 +54,8 @@ export class AppConfig {
   port!: number;
   /** Public base URL without trailing slash, e.g. `https://mcp.example.com`. */
   serverUrl!: string;
+  /** The name people see: consent page, `GET /`, PRM `resource_name`, the emulator's app, MCP `serverInfo`. */
+  serverName!: string;
   /** `new URL(serverUrl).origin`: issuer and resource identifier. */
   serverOrigin!: string;
   entra!: EntraUpstreamConfig;
@@ -98,5 +100,12 @@ export class AppConfig {
   auditRetentionDays!: number;
   /** Lifetime of a `/account` sign-in (the connected apps page). */
   accountSessionMinutes!: number;
+  /** Limits of the HTTP server itself (slow clients, idle and excess connections). */
+  http!: {
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxConnections: number;
+  };
   logLevel!: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }

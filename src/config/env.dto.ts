@@ -38,6 +38,9 @@ export class EnvDto {
   @IsOptional() @Matches(/^https?:\/\/[^/?#\s]+\/?$/, { message: explain('must be an http(s) origin without path, query or fragment', 'https://mcp.example.com') })
   SERVER_URL?: string;
 
+  @IsOptional() @Matches(/^[^\p{Cc}<>]{1,80}$/u, { message: explain('must be 1-80 characters without control characters or < >', '"Contoso HR tools"') })
+  SERVER_NAME?: string;
+
   @IsOptional() @Matches(GUID, { message: explain('must be the tenant GUID (domain names and common/organizations/consumers cannot be used: the id_token issuer check needs the GUID)', '72f988bf-86f1-41af-91ab-2d7cd011db47') })
   AUTH_TENANT_ID?: string;
 
@@ -115,6 +118,18 @@ export class EnvDto {
 
   @IsOptional() @IntegerIn(1, 10000, 'must be a whole number of sessions', '20')
   MCP_MAX_SESSIONS_PER_GRANT?: string;
+
+  @IsOptional() @IntegerIn(100, 600000, 'must be a whole number of milliseconds', '10000')
+  HTTP_HEADERS_TIMEOUT_MS?: string;
+
+  @IsOptional() @IntegerIn(100, 3600000, 'must be a whole number of milliseconds', '30000')
+  HTTP_REQUEST_TIMEOUT_MS?: string;
+
+  @IsOptional() @IntegerIn(100, 600000, 'must be a whole number of milliseconds', '65000')
+  HTTP_KEEP_ALIVE_TIMEOUT_MS?: string;
+
+  @IsOptional() @IntegerIn(0, 1000000, 'must be a whole number of connections (0 = no limit)', '10000')
+  HTTP_MAX_CONNECTIONS?: string;
 
   @IsOptional() @IsIn(['true', 'false'], { message: explain('must be true or false', 'false') })
   CIMD_ALLOW_LOOPBACK?: string;

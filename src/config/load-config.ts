@@ -24,6 +24,8 @@ function num(value: string | undefined, fallback: number): number {
 }
 
 const DEV_KEY_FILE = 'signing-key';
+/** SERVER_NAME when unset: the product's name. */
+export const DEFAULT_SERVER_NAME = 'MCP Entra Server';
 
 /** Decodes a key given as hex (even length, 64+ chars) or base64url. */
 export function decodeKey(value: string): Buffer {
@@ -47,10 +49,15 @@ function parseTrustProxy(value: string | undefined): boolean | number | string {
 function loadOrCreateDevKey(dataDir: string): Buffer {
   const file = join(dataDir, DEV_KEY_FILE);
   if (existsSync(file)) return decodeKey(readFileSync(file, 'utf8').trim());
-  mkdirSync(dataDir, { recursive: true });
   const key = randomBytes(32);
-  writeFileSync(file, `${key.toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(file, 0o600);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${key.toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+    chmodSync(file, 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigError([`DATA_DIR: ${dataDir} is not writable (${code}); the server keeps its state and development signing key there`]);
+  }
   return key;
 }
 
@@ -94,6 +101,11 @@ export function loadConfig(rawEnv: Environment): AppConfig {
     problems.push('AUTH_CLIENT_ID: required when AUTH_TENANT_ID is set; for example AUTH_CLIENT_ID=00000000-1111-2222-3333-444444444444');
   } else if (!dto.AUTH_TENANT_ID && dto.AUTH_CLIENT_ID) {
     problems.push('AUTH_TENANT_ID: required when AUTH_CLIENT_ID is set (leave both unset for the embedded emulator); for example AUTH_TENANT_ID=72f988bf-86f1-41af-91ab-2d7cd011db47');
+  }
+
+  // Node refuses a headers timeout longer than the whole-request timeout.
+  if (num(dto.HTTP_HEADERS_TIMEOUT_MS, 10_000) > num(dto.HTTP_REQUEST_TIMEOUT_MS, 30_000)) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request); for example HTTP_HEADERS_TIMEOUT_MS=10000');
   }
 
   const emulatorPort = num(dto.EMULATOR_PORT, port === 0 ? 0 : port + 1);
@@ -141,6 +153,7 @@ export function loadConfig(rawEnv: Environment): AppConfig {
     isProduction,
     port,
     serverUrl,
+    serverName: dto.SERVER_NAME?.trim() || DEFAULT_SERVER_NAME,
     serverOrigin,
     entra,
     authMode,
@@ -161,6 +174,12 @@ export function loadConfig(rawEnv: Environment): AppConfig {
     clientRegistrationTtlDays: num(dto.CLIENT_REGISTRATION_TTL_DAYS, 90),
     mcpSessionIdleSeconds: num(dto.MCP_SESSION_IDLE_SECONDS, 1800),
     mcpMaxSessionsPerGrant: num(dto.MCP_MAX_SESSIONS_PER_GRANT, 20),
+    http: {
+      headersTimeoutMs: num(dto.HTTP_HEADERS_TIMEOUT_MS, 10_000),
+      requestTimeoutMs: num(dto.HTTP_REQUEST_TIMEOUT_MS, 30_000),
+      keepAliveTimeoutMs: num(dto.HTTP_KEEP_ALIVE_TIMEOUT_MS, 65_000),
+      maxConnections: num(dto.HTTP_MAX_CONNECTIONS, 10_000),
+    },
     cimdAllowLoopback: dto.CIMD_ALLOW_LOOPBACK === 'true',
     rateLimits: {
       register: perMinute(num(dto.RATE_LIMIT_REGISTER_PER_MINUTE, 20)),

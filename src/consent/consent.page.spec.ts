@@ -9,6 +9,7 @@ const base = {
   requestId: 'req-1',
   csrfToken: 'tok-1',
   offline: true,
+  serverName: 'Contoso HR tools',
 };
 
 describe('consent page (DESIGN.md Consent page)', () => {
@@ -29,6 +30,11 @@ describe('consent page (DESIGN.md Consent page)', () => {
     expect(page).toMatch(/<button type="submit" name="decision" value="deny">Deny<\/button>/);
     expect(page).toContain('name="csrf_token" value="tok-1"');
     expect(page).toContain('name="request" value="req-1"');
+  });
+
+  it('names this server (SERVER_NAME) in its header, HTML-escaped', () => {
+    expect(renderConsentPage(base)).toContain('<span>Contoso HR tools · sign-in</span>');
+    expect(renderConsentPage({ ...base, serverName: 'A & B' })).toContain('A &#38; B · sign-in');
   });
 
   it('describes the scopes in plain words', () => {

@@ -28,6 +28,8 @@ export interface ConsentPageModel {
   csrfToken: string;
   /** Whether the client will get a refresh token (keeps access without asking again). */
   offline: boolean;
+  /** SERVER_NAME: who is asking, in the page's header. */
+  serverName: string;
   now?: number;
 }
 
@@ -87,5 +89,5 @@ ${model.documentHost === undefined ? '' : html`<p class="origin" aria-label="App
 </form>
 <p class="fine">Application id: ${model.clientId}</p>
 <p class="fine"><a href="/account">Manage connected apps</a>: see and revoke the applications you have allowed.</p>`;
-  return renderPage(`Allow ${name}?`, body);
+  return renderPage(`Allow ${name}?`, body, { serverName: model.serverName });
 }

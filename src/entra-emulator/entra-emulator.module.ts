@@ -20,6 +20,7 @@ export function createEmbeddedEmulator(config: AppConfig, store: Store): EntraEm
     redirectUris: [config.entra.redirectUri],
     // The server's store: the emulator's key, sessions and refresh tokens survive a restart.
     store,
+    appName: config.serverName,
     logger: new Logger(EntraEmulator.name),
   });
 }
@@ -42,7 +43,7 @@ export class EntraEmulatorModule implements OnModuleInit, OnApplicationShutdown 
   async onModuleInit(): Promise<void> {
     await this.emulator.start();
     const users = this.emulator.users.map((user) => user.name).join(', ');
-    this.logger.log(
+    this.logger.debug(
       `Entra emulator at ${this.emulator.origin} (tenant ${this.emulator.tenantId}), demo users ${users}; ` +
         'set AUTH_TENANT_ID and AUTH_CLIENT_ID to use your tenant',
     );

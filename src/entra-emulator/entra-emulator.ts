@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'oidc-provider';
-import Provider from 'oidc-provider';
+import { Provider } from './oidc-provider.loader';
 import { DEMO_USERS, DemoUser, findDemoUser, pairwiseSubject } from './demo-users';
 import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from '../config/emulator.constants';
 import { emulatorProviderConfiguration, entraRoutes } from './emulator-provider.config';

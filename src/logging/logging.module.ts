@@ -5,9 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { ConfigService } from '@nestjs/config';
 import { AppConfigService } from '../config/app-config.module';
 import { prettyTransport } from './pretty-transport';
-import { redactBody, redactUrl } from './redact';
-
-type LoggedRequest = IncomingMessage & { id?: string; body?: unknown; originalUrl?: string };
+import { httpLogOptions } from './http-log.options';
 
 /**
  * Structured logging (pino) with a request id on every line. Secrets never reach
@@ -22,7 +20,7 @@ type LoggedRequest = IncomingMessage & { id?: string; body?: unknown; originalUr
         const level = config.get('app.logLevel', { infer: true });
         return {
           pinoHttp: {
-            level,
+            ...httpLogOptions(level, config.get('app.nodeEnv', { infer: true })),
             transport: prettyTransport(config.get('app.nodeEnv', { infer: true })),
             genReqId: (req: IncomingMessage, res: ServerResponse) => {
               const incoming = req.headers['x-request-id'];
@@ -30,32 +28,6 @@ type LoggedRequest = IncomingMessage & { id?: string; body?: unknown; originalUr
               res.setHeader('X-Request-Id', id);
               return id;
             },
-            redact: {
-              paths: [
-                'req.headers.authorization',
-                'req.headers.cookie',
-                'res.headers["set-cookie"]',
-                'req.headers["x-api-key"]',
-              ],
-              censor: '[REDACTED]',
-            },
-            serializers: {
-              req: (req: LoggedRequest & { raw?: LoggedRequest; url?: string; headers?: Record<string, unknown> }) => ({
-                id: req.id,
-                method: req.method,
-                url: redactUrl(req.url ?? ''),
-                headers: req.headers,
-                ...(req.raw?.body && level === 'debug' ? { body: redactBody(req.raw.body) } : {}),
-              }),
-              // Redirects carry secrets in their Location: our authorization code to the client, the state to Entra.
-              res: (res: { statusCode?: number; headers?: Record<string, unknown> }) => ({
-                statusCode: res.statusCode,
-                headers: typeof res.headers?.location === 'string' ? { ...res.headers, location: redactUrl(res.headers.location) } : res.headers,
-              }),
-            },
-            customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
-              err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-            autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
           },
         };
       },

@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import type { AuthInfo, CacheHint, Tool } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
+import { AppConfig } from '../config/app-config';
 import { UserContext } from '../oauth/user-context';
 import { PACKAGE_INFO } from '../shared/package-info';
 import { ToolCallService } from './tool-call.service';
 import { ToolRegistry } from './tool-registry';
 
-/** Name and version from package.json. */
+/** Name and version from package.json; MCP `serverInfo` adds SERVER_NAME as its `title` (the name clients such as MCP Inspector show). */
 export const SERVER_INFO = { name: PACKAGE_INFO.name, version: PACKAGE_INFO.version } as const;
 
 /** The server's instructions to the model: what it is and every tool it has, from the tool registry. */
@@ -56,10 +57,11 @@ export class McpServerFactory {
   constructor(
     private readonly registry: ToolRegistry,
     private readonly toolCalls: ToolCallService,
+    private readonly config: AppConfig,
   ) {}
 
   create(): Server {
-    const server = new Server(SERVER_INFO, {
+    const server = new Server({ ...SERVER_INFO, title: this.config.serverName }, {
       capabilities: { tools: { listChanged: false } },
       instructions: (this.instructions ??= serverInstructions(this.registry.list())),
       jsonSchemaValidator: this.validator,

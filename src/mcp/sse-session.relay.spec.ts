@@ -9,7 +9,7 @@ import { MemoryStore } from '../store/memory.store';
 import { MessageBus } from '../store/message-bus.port';
 import { RedisMessageBus } from '../store/redis.message-bus';
 import { RedisStore } from '../store/redis.store';
-import { Store } from '../store/store.port';
+import { Store, StoreUnavailableError } from '../store/store.port';
 import { redisAnswersSync } from '../store/testing/redis-probe';
 import { McpOptions } from './mcp.options';
 import { LocalSseDelivery, SseSessionRelay } from './sse-session.relay';
@@ -190,3 +190,45 @@ describeRelay(
   },
   redisAvailable,
 );
+
+describe('SseSessionRelay when the message bus is down at start', () => {
+  /** An in-process bus that refuses subscriptions until `up` is set, as Redis does during an outage. */
+  class FlakyBus extends InProcessMessageBus {
+    up = false;
+    override async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
+      if (!this.up) throw new StoreUnavailableError('Redis message bus at redis://127.0.0.1:1: SUBSCRIBE failed: not connected');
+      return super.subscribe(channel, handler);
+    }
+  }
+
+  beforeAll(() => Logger.overrideLogger(false));
+
+  it('still starts (so health and readiness can answer), and subscribes once the bus is back', async () => {
+    const store = new MemoryStore();
+    const bus = new FlakyBus();
+    const owner = new SseSessionRelay(store, bus, OPTIONS, KEYS);
+    const other = new SseSessionRelay(store, bus, OPTIONS, KEYS);
+    const received: unknown[] = [];
+    owner.serveLocally(async (_sessionId, _user, message) => {
+      received.push(message);
+      return 'accepted';
+    });
+    try {
+      await expect(owner.onModuleInit()).resolves.toBeUndefined();
+      bus.up = true;
+      await other.onModuleInit();
+      await owner.claim('session-1', { grantId: adele.grantId, oid: adele.oid });
+      const deadline = Date.now() + 5000;
+      let outcome = await other.deliver('session-1', adele, ping);
+      while (outcome !== 'accepted' && Date.now() < deadline) {
+        await sleep(100);
+        outcome = await other.deliver('session-1', adele, ping);
+      }
+      expect(outcome).toBe('accepted');
+      expect(received).toEqual([ping]);
+    } finally {
+      await owner.onModuleDestroy();
+      await other.onModuleDestroy();
+    }
+  });
+});

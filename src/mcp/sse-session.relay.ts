@@ -70,6 +70,9 @@ export class SseSessionRelay implements OnModuleInit, OnModuleDestroy {
   private unsubscribe?: () => Promise<void>;
   private refresher?: NodeJS.Timeout;
   private refreshing = false;
+  private resubscriber?: NodeJS.Timeout;
+  private destroyed = false;
+  private static readonly RESUBSCRIBE_MS = 1000;
 
   constructor(
     private readonly store: Store,
@@ -83,13 +86,36 @@ export class SseSessionRelay implements OnModuleInit, OnModuleDestroy {
     this.localDelivery = delivery;
   }
 
+  /**
+   * Subscribes to this instance's channel. A store outage at start must not keep the server
+   * from starting (health answers, readiness says 503, requests get 503 with Retry-After): the
+   * subscription is then retried in the background until the bus answers. Until then no other
+   * instance can reach this one's streams, and none are open yet.
+   */
   async onModuleInit(): Promise<void> {
-    this.unsubscribe = await this.bus.subscribe(instanceChannel(this.instanceId), (text) => void this.receive(text));
+    await this.subscribe();
     this.refresher = setInterval(() => void this.refresh(), Math.max(20, Math.floor(this.options.sseOwnershipTtlMs / 3)));
     this.refresher.unref();
   }
 
+  private async subscribe(): Promise<void> {
+    if (this.destroyed) return;
+    try {
+      this.unsubscribe = await this.bus.subscribe(instanceChannel(this.instanceId), (text) => void this.receive(text));
+      if (this.resubscriber) this.logger.log({ msg: 'Subscribed to the message bus: SSE messages from other instances reach this one again' });
+      this.resubscriber = undefined;
+    } catch (error) {
+      if (!this.resubscriber) {
+        this.logger.warn({ msg: 'The message bus is unavailable: SSE messages from other instances cannot reach this one; retrying', reason: error instanceof Error ? error.message : String(error) });
+      }
+      this.resubscriber = setTimeout(() => void this.subscribe(), SseSessionRelay.RESUBSCRIBE_MS);
+      this.resubscriber.unref();
+    }
+  }
+
   async onModuleDestroy(): Promise<void> {
+    this.destroyed = true;
+    clearTimeout(this.resubscriber);
     clearInterval(this.refresher);
     for (const settle of this.pending.values()) settle('not-found');
     this.pending.clear();

@@ -78,6 +78,7 @@ export class AuthorizationFlowService {
       requestId: id,
       csrfToken: await this.csrf.issue(req, res, id),
       offline: client.grant_types.includes('refresh_token'),
+      serverName: this.config.serverName,
     });
     sendPage(res, 200, page, this.formActionOrigins(request));
   }

@@ -4,6 +4,7 @@ import { canonicalResource, isThisServerResource } from './checks/resource';
 import { parseRequestedScopes } from './checks/scopes';
 import { OAuthError, OAuthErrorCode, RedirectableOAuthError } from '../shared/oauth-errors';
 import type { AuthorizationRequest } from './oauth.records';
+import { redactUrl } from '../logging/redact';
 
 export type Query = Record<string, unknown>;
 
@@ -14,6 +15,12 @@ function single(query: Query, name: string): string | undefined | typeof REPEATE
   return typeof value === 'string' ? value : REPEATED;
 }
 const REPEATED = Symbol('repeated');
+
+/** A URI from a request, fit for one log line: secret query parameters redacted, length capped. */
+function logSafe(uri: string): string {
+  const redacted = redactUrl(uri);
+  return redacted.length > 300 ? `${redacted.slice(0, 300)}…` : redacted;
+}
 
 /** The `client_id` of an authorization request, or a page error (phase 1: never redirected). */
 export function requireClientId(query: Query): string {
@@ -41,7 +48,9 @@ export function resolveRedirectUri(query: Query, client: RegisteredClient | null
     throw new OAuthError(OAuthErrorCode.InvalidRequest, 'The request does not say where to return (redirect_uri is missing).');
   }
   if (!client.redirect_uris.includes(given)) {
-    throw new OAuthError(OAuthErrorCode.InvalidRequest, 'The redirect address in the request is not one this application registered.');
+    throw new OAuthError(OAuthErrorCode.InvalidRequest, 'The redirect address in the request is not one this application registered.', {
+      logDetail: `refused redirect_uri for client ${client.client_id}: received ${JSON.stringify(logSafe(given))}, registered ${client.redirect_uris.map((uri) => JSON.stringify(logSafe(uri))).join(', ')} (exact match required)`,
+    });
   }
   return { client, redirectUri: given, given: true };
 }

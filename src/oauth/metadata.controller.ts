@@ -42,7 +42,8 @@ export class MetadataController {
       authorization_servers: authorizationServers(this.config),
       scopes_supported: scopesSupported(this.config),
       bearer_methods_supported: ['header'],
-      resource_name: 'MCP server (Microsoft Entra ID sign-in)',
+      // RFC 9728 §2: human-readable name of the protected resource.
+      resource_name: this.config.serverName,
     };
   }
 

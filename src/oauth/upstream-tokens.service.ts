@@ -12,6 +12,8 @@ const EXPIRY_MARGIN_MS = 60_000;
 /** How long one instance may hold a grant's refresh lease (longer than an Entra round trip; expires if it dies). */
 const REFRESH_LEASE_MS = 15_000;
 const LEASE_POLL_MS = 50;
+/** Grants whose Entra token expiry is remembered (see `expiryOf`); the memo is dropped beyond this. */
+const EXPIRY_MEMO_MAX = 10_000;
 
 /**
  * The Entra access token of a grant, for server-side calls to Microsoft Graph (never given to
@@ -25,6 +27,11 @@ const LEASE_POLL_MS = 50;
 export class EntraUpstreamTokens extends UpstreamTokens {
   private readonly logger = new Logger(EntraUpstreamTokens.name);
   private readonly inFlight = new Map<string, Promise<UpstreamTokenSet>>();
+  /**
+   * grant id → the GCM tag of the sealed token set last opened (unique per sealing) and its expiry:
+   * every MCP request checks the expiry, and most need not decrypt for it.
+   */
+  private readonly expiryMemo = new Map<string, { tag: string; expiresAt: number }>();
 
   constructor(
     private readonly grants: GrantService,
@@ -48,7 +55,12 @@ export class EntraUpstreamTokens extends UpstreamTokens {
    * being unreachable does not block the client's refresh.
    */
   async refreshIfExpired(grant: GrantRecord): Promise<void> {
+    const tag = grant.upstream.slice(grant.upstream.lastIndexOf('.') + 1);
+    const memo = this.expiryMemo.get(grant.id);
+    if (memo?.tag === tag && memo.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return;
     const tokens = this.open(grant);
+    if (this.expiryMemo.size >= EXPIRY_MEMO_MAX) this.expiryMemo.clear();
+    this.expiryMemo.set(grant.id, { tag, expiresAt: tokens.expiresAt });
     if (isFresh(tokens)) return;
     try {
       await this.refreshOnce(grant.id, tokens.accessToken);

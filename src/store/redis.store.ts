@@ -55,6 +55,10 @@ type RedisWithScripts = Redis & {
  * `StoreUnavailableError` (HTTP 503, readiness red); the client keeps reconnecting by itself.
  */
 export class RedisStore extends Store {
+  override describe(): string {
+    return `Redis at ${this.target} (key prefix "${this.keyPrefix}")`;
+  }
+
   static readonly DEFAULT_KEY_PREFIX = 'mcp:';
 
   /** The Redis target without credentials, e.g. `redis://cache.internal:6379`: safe to log. */

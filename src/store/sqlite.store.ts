@@ -26,6 +26,10 @@ export interface SqliteStoreOptions {
  * Expired rows are filtered out by every read and deleted periodically.
  */
 export class SqliteStore extends Store {
+  override describe(): string {
+    return `SQLite at ${this.file}`;
+  }
+
   static readonly DEFAULT_FILE_NAME = 'state.sqlite';
 
   readonly file: string;
@@ -46,9 +50,9 @@ export class SqliteStore extends Store {
 
   constructor(options: SqliteStoreOptions) {
     super();
-    mkdirSync(options.dataDir, { recursive: true });
     this.file = join(options.dataDir, options.fileName ?? SqliteStore.DEFAULT_FILE_NAME);
     try {
+      mkdirSync(options.dataDir, { recursive: true });
       this.db = new Database(this.file, { timeout: options.busyTimeoutMs ?? 5000 });
       this.db.pragma('journal_mode = WAL');
       // In WAL mode NORMAL survives a process crash; only an OS crash or power loss may lose the last commits.

@@ -7,7 +7,7 @@ import { RedisStore } from './redis.store';
 import { SqliteStore } from './sqlite.store';
 import { createStore } from './store.module';
 
-const quiet = { log: () => undefined } as unknown as Logger;
+const quiet = { log: () => undefined, debug: () => undefined } as unknown as Logger;
 
 describe('createStore', () => {
   it('uses the SQLite file in DATA_DIR when REDIS_URL is not set', async () => {

@@ -13,11 +13,11 @@ import { Store } from './store.port';
 export function createStore(config: AppConfig, logger = new Logger(StoreModule.name)): Store {
   if (config.redisUrl) {
     const store = new RedisStore({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix });
-    logger.log(`Using the Redis store at ${store.target} (key prefix "${store.keyPrefix}")`);
+    logger.debug(`Using the Redis store at ${store.target} (key prefix "${store.keyPrefix}")`);
     return store;
   }
   const store = new SqliteStore({ dataDir: config.dataDir });
-  logger.log(`Using the SQLite store at ${store.file}`);
+  logger.debug(`Using the SQLite store at ${store.file}`);
   return store;
 }
 

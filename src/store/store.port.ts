@@ -30,6 +30,10 @@ export abstract class Store {
   abstract ping(): Promise<void>;
   /** Releases connections and timers. */
   abstract close(): Promise<void>;
+  /** What this store is, for the start-up log (no credentials). */
+  describe(): string {
+    return 'in memory (state is lost on restart)';
+  }
 }
 
 /** The backing store cannot be reached (Redis down, disk gone): requests get 503. */

@@ -39,13 +39,29 @@ function fakeResponse() {
 
 function run(filter: OAuthExceptionFilter, exception: unknown) {
   const res = fakeResponse();
-  const host = { switchToHttp: () => ({ getResponse: () => res }) } as unknown as ArgumentsHost;
+  const req = { method: 'POST', path: '/token' };
+  const host = { switchToHttp: () => ({ getResponse: () => res, getRequest: () => req }) } as unknown as ArgumentsHost;
   filter.catch(exception, host);
   return res;
 }
 
 describe('OAuthExceptionFilter (STYLE.md §3: one OAuth error model)', () => {
   beforeAll(() => jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined));
+
+  it('logs an expected OAuth error as one line with its reason, and the developer detail as a warning; never a stack', () => {
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      run(OAuthExceptionFilter.forClients(), new OAuthError(OAuthErrorCode.InvalidGrant, 'The authorization has expired or was revoked.'));
+      expect(log).toHaveBeenCalledWith('POST /token: invalid_grant (The authorization has expired or was revoked.)');
+      run(OAuthExceptionFilter.forClients(), new OAuthError(OAuthErrorCode.InvalidRequest, 'Bad redirect.', { logDetail: 'received "a", registered "b"' }));
+      expect(warn).toHaveBeenCalledWith('POST /token: invalid_request (Bad redirect.); received "a", registered "b"');
+      expect(JSON.stringify([...log.mock.calls, ...warn.mock.calls])).not.toContain('    at ');
+    } finally {
+      log.mockRestore();
+      warn.mockRestore();
+    }
+  });
 
   it('answers an OAuthError as RFC 6749 §5.2 JSON, not cacheable, with its own headers', () => {
     const res = run(OAuthExceptionFilter.forClients(), new OAuthError(OAuthErrorCode.InvalidClient, 'Client authentication failed.', { headers: { 'WWW-Authenticate': 'Basic realm="token"' } }));

@@ -1,7 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { redactUrl } from '../../logging/redact';
 import { renderErrorPage } from '../pages/html';
 import { sendPage } from '../pages/page-headers';
+import { STORE_RETRY_AFTER_SECONDS } from '../../store/store-unavailable.filter';
 import { StoreUnavailableError } from '../../store/store.port';
 import { buildAuthorizationResponse } from './authorization-response';
 import { OAuthErrorCode } from './oauth-error-code';
@@ -46,6 +48,7 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
     const error = this.toOAuthError(exception);
+    this.logExpected(host.switchToHttp().getRequest<Request>(), error);
 
     if (error instanceof RedirectableOAuthError) {
       const location = buildAuthorizationResponse(error.redirectUri, error.issuer, error.state, {
@@ -67,11 +70,25 @@ export class OAuthExceptionFilter implements ExceptionFilter {
       .json(error.toJSON());
   }
 
+  /**
+   * An OAuth error is an expected condition, not a bug: one line with its reason, no stack
+   * (warn when the log has a detail for the developer, info otherwise); 5xx are logged where
+   * they are caught.
+   */
+  private logExpected(req: Request, error: OAuthError): void {
+    if (error.status >= 500) return;
+    const line = `${req.method} ${redactUrl(req.path)}: ${error.code} (${error.description})${error.logDetail ? `; ${error.logDetail}` : ''}`;
+    if (error.logDetail) OAuthExceptionFilter.logger.warn(line);
+    else OAuthExceptionFilter.logger.log(line);
+  }
+
   private toOAuthError(exception: unknown): OAuthError {
     if (exception instanceof OAuthError) return exception;
     if (exception instanceof StoreUnavailableError) {
       OAuthExceptionFilter.logger.error(`Store unavailable: ${exception.message}`);
-      return new OAuthError(OAuthErrorCode.TemporarilyUnavailable, 'The service is temporarily unavailable; please try again shortly.');
+      return new OAuthError(OAuthErrorCode.TemporarilyUnavailable, 'The service is temporarily unavailable; please try again shortly.', {
+        headers: { 'Retry-After': String(STORE_RETRY_AFTER_SECONDS) },
+      });
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       // Framework errors (malformed body, payload too large): the request was bad; keep details out.

@@ -4,6 +4,11 @@ export interface OAuthErrorOptions {
   status?: number;
   /** Extra response headers, e.g. `WWW-Authenticate` for `invalid_client` with Basic auth. */
   headers?: Record<string, string>;
+  /**
+   * For the server log only, never sent: what a developer needs to fix the request (e.g. the
+   * registered and the received redirect URI). No secrets.
+   */
+  logDetail?: string;
 }
 
 /**
@@ -14,6 +19,7 @@ export interface OAuthErrorOptions {
 export class OAuthError extends Error {
   readonly status: number;
   readonly headers: Record<string, string>;
+  readonly logDetail?: string;
 
   constructor(
     readonly code: OAuthErrorCode,
@@ -24,6 +30,7 @@ export class OAuthError extends Error {
     this.name = 'OAuthError';
     this.status = options.status ?? DEFAULT_STATUS[code];
     this.headers = options.headers ?? {};
+    this.logDetail = options.logDetail;
   }
 
   toJSON(): { error: string; error_description: string } {

@@ -52,6 +52,10 @@ button{flex:1;font:inherit;font-weight:600;padding:10px 16px;border-radius:8px;b
 button.primary{background:var(--accent);border-color:var(--accent);color:var(--accent-text)}
 button:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 .fine{color:var(--muted);font-size:13px;margin-top:20px}
+a{color:var(--accent)}
+code{font:14px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all}
+ol.steps{margin:0 0 16px;padding-left:22px}
+ol.steps li{margin:4px 0}
 a.button{display:inline-block;text-align:center;text-decoration:none;font-weight:600;padding:10px 16px;border-radius:8px;background:var(--accent);color:var(--accent-text)}
 a.button:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 .app{border:1px solid var(--line);border-radius:8px;padding:12px 16px;margin:0 0 12px}
@@ -71,8 +75,9 @@ const LOGO = new SafeHtml(
 );
 
 /** A complete page of this server: one card, the product's look, no external assets. */
-export function renderPage(title: string, body: SafeHtml, options: { className?: string } = {}): string {
-  return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="same-origin"><title>${title}</title><style>${new SafeHtml(STYLES)}</style></head><body><main class="${options.className ?? ''}"><div class="brand">${LOGO}<span>MCP server · sign-in</span></div>${body}</main></body></html>`.value}`;
+export function renderPage(title: string, body: SafeHtml, options: { className?: string; serverName?: string; brandSuffix?: string } = {}): string {
+  const brand = `${options.serverName ?? 'MCP server'} · ${options.brandSuffix ?? 'sign-in'}`;
+  return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="same-origin"><title>${title}</title><style>${new SafeHtml(STYLES)}</style></head><body><main class="${options.className ?? ''}"><div class="brand">${LOGO}<span>${brand}</span></div>${body}</main></body></html>`.value}`;
 }
 
 /** A page telling the user what went wrong and what to do next; never sent to a client's redirect URI. */
