@@ -43,6 +43,8 @@ describe('A server that says who it is', () => {
       ]) {
         expect(page).toContain(escapeHtml(text));
       }
+      // People can reach the connected apps page, to see and revoke what they allowed.
+      expect(page).toContain(`<a href="${escapeHtml(`${server.url}/account`)}">manage connected apps</a>`);
     });
 
     it('answers HTML to a client that accepts anything', async () => {
@@ -64,6 +66,7 @@ describe('A server that says who it is', () => {
           authorization_server: `${server.url}/.well-known/oauth-authorization-server`,
         },
         health: { live: `${server.url}/health`, ready: `${server.url}/health/ready` },
+        connected_apps: `${server.url}/account`,
       });
     });
 

@@ -22,6 +22,8 @@ export function describeServer(config: AppConfig): ServerDescription {
       authorization_server: `${origin}/.well-known/oauth-authorization-server`,
     },
     health: { live: `${origin}/health`, ready: `${origin}/health/ready` },
+    // Only where this server signs people in itself (proxy mode): direct mode has no grants to show.
+    ...(config.authMode === 'direct' ? {} : { connected_apps: `${origin}/account` }),
   };
 }
 

@@ -8,6 +8,8 @@ export interface ServerDescription {
   sign_in: { provider: 'Microsoft Entra ID' | 'Entra emulator (development)'; authority: string };
   metadata: { protected_resource: string; authorization_server: string };
   health: { live: string; ready: string };
+  /** The connected apps page, where people see and revoke the clients they allowed (absent in direct-only mode). */
+  connected_apps?: string;
 }
 
 /** The small page for people who open the server's URL in a browser. */
@@ -27,7 +29,9 @@ export function renderHomePage(server: ServerDescription): string {
 </ol>
 <h2>Connect the console client</h2>
 <p>From this project: <code>npm run client -- --server ${new URL(server.mcp.streamable_http).origin}</code></p>
-<h2>For machines</h2>
+${server.connected_apps ? html`<h2>Your connected apps</h2>
+<p>See the applications you have allowed to use this server as you, and revoke any of them: <a href="${server.connected_apps}">manage connected apps</a>.</p>
+` : ''}<h2>For machines</h2>
 <ul class="scopes">
 <li>${link(server.metadata.protected_resource)}</li>
 <li>${link(server.metadata.authorization_server)}</li>
