@@ -58,6 +58,28 @@ describe('parseCliArgs', () => {
   });
 });
 
+describe('pre-registered client credentials', () => {
+  it('takes --client-id with an optional --client-secret', () => {
+    expect(parseCliArgs(['--list-tools', '--client-id', 'app', '--client-secret', 's3'])).toEqual(
+      expect.objectContaining({ clientId: 'app', clientSecret: 's3' }),
+    );
+    expect(parseCliArgs(['--list-tools', '--client-id', 'app']).clientSecret).toBeUndefined();
+  });
+
+  it('takes an https --client-metadata-url with a path, and refuses any other', () => {
+    const url = 'https://example.com/mcp-console-client.json';
+    expect(parseCliArgs(['--list-tools', '--client-metadata-url', url]).clientMetadataUrl).toBe(url);
+    for (const bad of ['http://example.com/client.json', 'https://example.com/', 'not a url']) {
+      expect(() => parseCliArgs(['--list-tools', '--client-metadata-url', bad])).toThrow(/--client-metadata-url must be an https URL with a path/);
+    }
+  });
+
+  it('refuses a secret without a client id, and an empty client id', () => {
+    expect(() => parseCliArgs(['--list-tools', '--client-secret', 's3'])).toThrow('--client-secret needs --client-id ID.');
+    expect(() => parseCliArgs(['--list-tools', '--client-id', ' '])).toThrow(UsageError);
+  });
+});
+
 describe('parseServerUrl', () => {
   it.each([
     ['http://localhost:8000', 'http://localhost:8000'],

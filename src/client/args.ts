@@ -26,6 +26,12 @@ export interface CliOptions {
   timeoutSeconds: number;
   /** Loopback port for the OAuth callback; undefined = chosen at registration and kept. */
   callbackPort?: number;
+  /** `--client-id`: a client registered with the authorization server beforehand (no dynamic registration). */
+  clientId?: string;
+  /** `--client-secret`: that client's secret (only with `--client-id`). */
+  clientSecret?: string;
+  /** `--client-metadata-url`: where this client's metadata document is published (CIMD), used as client_id where offered. */
+  clientMetadataUrl?: string;
   debug: boolean;
   help: boolean;
   version: boolean;
@@ -52,6 +58,14 @@ Options:
   --timeout SECONDS     how long to wait for the browser sign-in (default ${DEFAULT_TIMEOUT_SECONDS})
   --callback-port PORT  loopback port for the sign-in callback (default: a free
                         port chosen when registering, then kept)
+  --client-id ID        use this client registered with the authorization
+                        server beforehand instead of registering dynamically
+  --client-secret SECRET  that client's secret (client_secret_basic or _post,
+                        whichever the server offers); only with --client-id
+  --client-metadata-url URL  the https URL where you publish this client's
+                        metadata document: used as client_id when the
+                        authorization server supports Client ID Metadata
+                        Documents, instead of registering dynamically
   --debug               show stack traces and SDK details on errors
   -h, --help            show this help
   --version             show the client's version
@@ -92,6 +106,16 @@ export function parseCliArgs(argv: string[]): CliOptions {
   if (values.call !== undefined && values.call.trim() === '') {
     throw new UsageError('--call needs a tool name.');
   }
+  if (values['client-secret'] !== undefined && values['client-id'] === undefined) {
+    throw new UsageError('--client-secret needs --client-id ID.');
+  }
+  if (values['client-id'] !== undefined && values['client-id'].trim() === '') {
+    throw new UsageError('--client-id needs a client identifier.');
+  }
+  const clientMetadataUrl = values['client-metadata-url'];
+  if (clientMetadataUrl !== undefined && !isMetadataDocumentUrl(clientMetadataUrl)) {
+    throw new UsageError(`--client-metadata-url must be an https URL with a path, such as https://example.com/client.json (got "${clientMetadataUrl}").`);
+  }
   const actions = [values['list-tools'], values.call !== undefined, values.logout].filter(Boolean).length;
   if (actions > 1) {
     throw new UsageError('Use only one of --list-tools, --call and --logout.');
@@ -109,6 +133,9 @@ export function parseCliArgs(argv: string[]): CliOptions {
     browser: !(values['no-browser'] ?? false),
     timeoutSeconds: parsePositive(values.timeout, '--timeout', DEFAULT_TIMEOUT_SECONDS),
     callbackPort: values['callback-port'] === undefined ? undefined : parsePort(values['callback-port']),
+    clientMetadataUrl,
+    clientId: values['client-id'],
+    clientSecret: values['client-secret'],
     debug: values.debug ?? false,
     help: values.help ?? false,
     version: values.version ?? false,
@@ -132,6 +159,9 @@ function parse(argv: string[]) {
       'no-browser': { type: 'boolean' },
       timeout: { type: 'string' },
       'callback-port': { type: 'string' },
+      'client-metadata-url': { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret': { type: 'string' },
       debug: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean' },
@@ -186,6 +216,16 @@ function parsePort(raw: string): number {
     throw new UsageError(`--callback-port must be a port number between 1 and 65535 (got "${raw}").`);
   }
   return n;
+}
+
+/** A Client ID Metadata Document lives at an https URL with a path (draft-ietf-oauth-client-id-metadata-document §3). */
+function isMetadataDocumentUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'https:' && url.pathname !== '/' && !url.hash;
+  } catch {
+    return false;
+  }
 }
 
 function firstLine(error: unknown): string {

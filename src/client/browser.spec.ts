@@ -13,6 +13,18 @@ describe('opening the browser', () => {
     expect(browserCommand(URL_WITH_QUERY, { platform: 'linux', env: { WAYLAND_DISPLAY: 'wayland-0' } })?.[0]).toBe('xdg-open');
   });
 
+  it('honours the BROWSER variable on every platform: the first of its commands, the URL appended or put at %s', () => {
+    expect(browserCommand(URL_WITH_QUERY, { platform: 'linux', env: { BROWSER: 'node follow.js' } })).toEqual([
+      'node',
+      ['follow.js', URL_WITH_QUERY],
+    ]);
+    expect(browserCommand(URL_WITH_QUERY, { platform: 'darwin', env: { BROWSER: 'firefox --new-tab %s:chromium' } })).toEqual([
+      'firefox',
+      ['--new-tab', URL_WITH_QUERY],
+    ]);
+    expect(browserCommand(URL_WITH_QUERY, { platform: 'linux', env: { BROWSER: '  ' } })).toBeUndefined();
+  });
+
   it('does not try on Linux without a graphical session (a text browser would take over the terminal)', () => {
     expect(browserCommand(URL_WITH_QUERY, { platform: 'linux', env: {} })).toBeUndefined();
     const spawnFn = jest.fn();

@@ -20,11 +20,12 @@ describe('ConsoleOAuthProvider', () => {
 
   const provider = (events = {}) => new ConsoleOAuthProvider(store, SERVER, events, () => now);
 
-  it('registers as "MCP Console Client", a public client with the loopback callback of the sign-in in progress', () => {
+  it('registers as "MCP Console Client", a native application and public client with the loopback callback of the sign-in in progress', () => {
     const p = provider();
     p.useCallback('http://127.0.0.1:50123/callback');
     expect(p.clientMetadata).toEqual(
       expect.objectContaining({
+        application_type: 'native',
         client_name: 'MCP Console Client',
         redirect_uris: ['http://127.0.0.1:50123/callback'],
         grant_types: ['authorization_code', 'refresh_token'],
@@ -109,5 +110,32 @@ describe('ConsoleOAuthProvider', () => {
     p.redirectToAuthorization(new URL('http://localhost:8000/authorize?x=1'));
     expect(p.takeAuthorizationUrl()?.href).toBe('http://localhost:8000/authorize?x=1');
     expect(p.takeAuthorizationUrl()).toBeUndefined();
+  });
+});
+
+describe('ConsoleOAuthProvider with a pre-registered client (--client-id, --client-secret)', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'client-provider-pre-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('offers those credentials instead of registering, never replaces them, and never writes the secret to disk', () => {
+    const store = new ConfigStore(dir);
+    const p = new ConsoleOAuthProvider(store, SERVER, {}, undefined, { client_id: 'pre-id', client_secret: 'pre-secret' });
+    expect(p.clientInformation()).toEqual({ client_id: 'pre-id', client_secret: 'pre-secret' });
+    p.useCallback('http://127.0.0.1:50123/callback');
+    p.saveClientInformation({ client_id: 'dynamic', redirect_uris: ['http://127.0.0.1:50123/callback'] });
+    p.invalidateCredentials('client');
+    expect(p.clientInformation()).toEqual({ client_id: 'pre-id', client_secret: 'pre-secret' });
+    p.saveTokens({ access_token: 'at', token_type: 'Bearer' });
+    expect(p.hasStoredSignIn()).toBe(true);
+    expect(JSON.stringify(store.load(SERVER))).not.toContain('pre-secret');
+  });
+
+  it('drops tokens stored for another client', () => {
+    const store = new ConfigStore(dir);
+    const first = new ConsoleOAuthProvider(store, SERVER, {}, undefined, { client_id: 'one' });
+    first.saveTokens({ access_token: 'at', token_type: 'Bearer' });
+    expect(new ConsoleOAuthProvider(store, SERVER, {}, undefined, { client_id: 'one' }).tokens()?.access_token).toBe('at');
+    expect(new ConsoleOAuthProvider(store, SERVER, {}, undefined, { client_id: 'two' }).tokens()).toBeUndefined();
   });
 });

@@ -22,6 +22,12 @@ export class SignInRequiredError extends Error {
   }
 }
 
+/** Credentials the user registered with the authorization server beforehand (`--client-id`, `--client-secret`). */
+export interface PreRegisteredClient {
+  client_id: string;
+  client_secret?: string;
+}
+
 export interface ProviderEvents {
   /** After a dynamic registration (RFC 7591) was stored. */
   registered?(client: OAuthClientInformationMixed): void;
@@ -50,8 +56,21 @@ export class ConsoleOAuthProvider implements OAuthClientProvider {
     readonly server: string,
     private readonly events: ProviderEvents = {},
     private readonly now: () => number = () => Date.now(),
+    /** Used instead of dynamic registration, and kept only in memory (the secret is never written to disk). */
+    private readonly preRegistered?: PreRegisteredClient,
+    /**
+     * Where the user publishes this client's metadata document (`--client-metadata-url`): the SDK uses
+     * it as client_id when the authorization server advertises `client_id_metadata_document_supported`,
+     * and registers dynamically otherwise.
+     */
+    readonly clientMetadataUrl?: string,
   ) {
     this.entry = store.load(server);
+    if (preRegistered) {
+      // Tokens issued to another client are not ours to use; the secret itself is not stored.
+      if (this.entry.client?.client_id !== preRegistered.client_id) this.entry.tokens = undefined;
+      this.entry.client = { client_id: preRegistered.client_id };
+    }
     this.knownRedirectUrl = registeredRedirectUri(this.entry.client);
   }
 
@@ -62,7 +81,10 @@ export class ConsoleOAuthProvider implements OAuthClientProvider {
   }
 
   get clientMetadata(): OAuthClientMetadata {
-    return {
+    const metadata: OAuthClientMetadata & { application_type: 'native' } = {
+      // OpenID Connect Dynamic Client Registration §2 (MCP SEP-837): a console app on the
+      // user's machine, with a loopback redirect URI.
+      application_type: 'native',
       client_name: CLIENT_NAME,
       redirect_uris: [this.redirectUrl],
       grant_types: ['authorization_code', 'refresh_token'],
@@ -72,6 +94,7 @@ export class ConsoleOAuthProvider implements OAuthClientProvider {
       software_id: CLIENT_ID_NAME,
       software_version: CLIENT_VERSION,
     };
+    return metadata;
   }
 
   state(): string {
@@ -80,10 +103,12 @@ export class ConsoleOAuthProvider implements OAuthClientProvider {
   }
 
   clientInformation(): OAuthClientInformationMixed | undefined {
-    return this.entry.client;
+    return this.preRegistered ? { ...this.preRegistered } : this.entry.client;
   }
 
   saveClientInformation(client: OAuthClientInformationMixed): void {
+    // A pre-registered client is never replaced (the SDK may still hand it back, e.g. to stamp an issuer).
+    if (this.preRegistered) return;
     const redirect = registeredRedirectUri(client);
     if (!this.activeRedirectUrl && !this.knownRedirectUrl && !redirect) throw new SignInRequiredError();
     // The SDK also calls this to stamp an `issuer` on an older registration: not a new one.
@@ -125,7 +150,8 @@ export class ConsoleOAuthProvider implements OAuthClientProvider {
 
   invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): void {
     if (scope === 'all' || scope === 'client') {
-      this.entry.client = undefined;
+      // A pre-registered client stays: tokens go, and the user's credentials are used again.
+      this.entry.client = this.preRegistered ? { client_id: this.preRegistered.client_id } : undefined;
       this.registeredNow = false;
     }
     if (scope === 'all' || scope === 'client' || scope === 'tokens') this.entry.tokens = undefined;
@@ -147,7 +173,7 @@ export class ConsoleOAuthProvider implements OAuthClientProvider {
 
   /** True when a registration and tokens are stored (they may still be expired). */
   hasStoredSignIn(): boolean {
-    return Boolean(this.entry.client && this.entry.tokens?.access_token);
+    return Boolean(this.clientInformation() && this.entry.tokens?.access_token);
   }
 
   /** True when the stored access token is past (or within 30 s of) its expiry. */

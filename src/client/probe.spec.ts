@@ -25,9 +25,14 @@ describe('probeEndpoint', () => {
 
   beforeAll(async () => {
     server = createServer((req, res) => {
-      seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? '-'}`);
-      res.writeHead(401, { 'www-authenticate': 'Bearer resource_metadata="http://x/.well-known/oauth-protected-resource", scope="mcp:tools"' });
-      res.end();
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const method = body ? (JSON.parse(body) as { method: string }).method : '-';
+        seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? '-'} ${method} ${String(req.headers['mcp-method'] ?? '-')}`);
+        res.writeHead(401, { 'www-authenticate': 'Bearer resource_metadata="http://x/.well-known/oauth-protected-resource", scope="mcp:tools"' });
+        res.end();
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -39,7 +44,14 @@ describe('probeEndpoint', () => {
     const sse = await probeEndpoint(new URL(`${base}/sse`), 'sse');
     expect(http).toEqual(expect.objectContaining({ status: 401, scope: 'mcp:tools' }));
     expect(sse.wwwAuthenticate).toContain('resource_metadata=');
-    expect(seen).toEqual(['POST /mcp -', 'GET /sse -']);
+    expect(seen).toEqual(['POST /mcp - initialize -', 'GET /sse - - -']);
+  });
+
+  it('knocks with server/discover and its Mcp-Method header at MCP 2026-07-28 (no initialize in that revision)', async () => {
+    seen.length = 0;
+    const modern = await probeEndpoint(new URL(`${base}/mcp`), 'http', fetch, '2026-07-28');
+    expect(modern.status).toBe(401);
+    expect(seen).toEqual(['POST /mcp - server/discover server/discover']);
   });
 
   it('fails with UnreachableError when nothing listens', async () => {

@@ -1,5 +1,6 @@
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
-import type { TransportKind } from './args';
+import type { ProtocolRevision, TransportKind } from './args';
+import { CLIENT_ID_NAME, CLIENT_VERSION } from './client-info';
 import { UnreachableError, unreachable } from './errors';
 
 export interface ProbeResult {
@@ -16,12 +17,19 @@ export interface ProbeResult {
  * Knocks on the MCP endpoint without a token, as any client first does: a
  * protected server answers 401 and names its metadata in `WWW-Authenticate`.
  */
-export async function probeEndpoint(endpoint: URL, transport: TransportKind, fetchFn: typeof fetch = fetch): Promise<ProbeResult> {
+export async function probeEndpoint(
+  endpoint: URL,
+  transport: TransportKind,
+  fetchFn: typeof fetch = fetch,
+  protocol?: ProtocolRevision,
+): Promise<ProbeResult> {
   const controller = new AbortController();
   const init: RequestInit =
     transport === 'sse'
       ? { method: 'GET', headers: { accept: 'text/event-stream' } }
-      : {
+      : protocol === '2026-07-28'
+        ? modernProbe()
+        : {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
           body: JSON.stringify({
@@ -41,6 +49,34 @@ export async function probeEndpoint(endpoint: URL, transport: TransportKind, fet
   controller.abort();
   const header = response.headers.get('www-authenticate') ?? undefined;
   return { status: response.status, wwwAuthenticate: header, ...parseBearerChallenge(header) };
+}
+
+/**
+ * MCP 2026-07-28 has no `initialize`: its first request is `server/discover`, with the
+ * standard headers (SEP-2243) and the per-request `_meta` envelope.
+ */
+function modernProbe(): RequestInit {
+  return {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'server/discover',
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'server/discover',
+      params: {
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientInfo': { name: CLIENT_ID_NAME, version: CLIENT_VERSION },
+          'io.modelcontextprotocol/clientCapabilities': {},
+        },
+      },
+    }),
+  };
 }
 
 /** Reads `scope` and `resource_metadata` from a `Bearer` challenge (RFC 6750 §3, RFC 9728 §5.1). */

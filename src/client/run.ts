@@ -43,9 +43,14 @@ export async function runClient(io: ClientIo): Promise<ExitCode> {
     }
 
     const store = new ConfigStore(configDirectory(io));
-    const provider = new ConsoleOAuthProvider(store, options.server, {
-      registered: (client) => reporter.step(`Registered as client ${client.client_id} (dynamic client registration, RFC 7591).`),
-    });
+    const provider = new ConsoleOAuthProvider(
+      store,
+      options.server,
+      { registered: (client) => reporter.step(`Registered as client ${client.client_id} (dynamic client registration, RFC 7591).`) },
+      undefined,
+      options.clientId === undefined ? undefined : { client_id: options.clientId, client_secret: options.clientSecret },
+      options.clientMetadataUrl,
+    );
     const ctx: SessionContext = {
       options,
       endpoint: endpointFor(options.server, options.transport),

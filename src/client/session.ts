@@ -41,15 +41,14 @@ export class Session {
     try {
       let signedInNow = false;
       if (forceSignIn || (await ensureFreshTokens(ctx)) === 'sign-in') {
-        await signIn(ctx);
-        signedInNow = true;
+        signedInNow = await signIn(ctx, { demanded: forceSignIn });
       }
       try {
         this.connection = await openConnection(ctx);
       } catch (error) {
         if (signedInNow || !needsSignIn(error)) throw error;
         ctx.reporter.warn('The stored sign-in is no longer accepted (revoked or expired); signing in again.');
-        await signIn(ctx);
+        await signIn(ctx, { demanded: true });
         this.connection = await openConnection(ctx);
       }
     } catch (error) {

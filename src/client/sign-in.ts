@@ -17,14 +17,24 @@ import { SessionContext } from './session-context';
  * The whole browser sign-in, narrated on stderr: the 401 challenge, the
  * discovered metadata, dynamic registration, the authorization URL, the
  * loopback callback, and the code exchange (PKCE), all through the SDK's `auth()`.
- * Resolves when tokens are stored.
+ * Resolves true when tokens are stored, false when the server does not ask for a
+ * sign-in at all (it answered the token-less request without a 401 challenge): such
+ * a server is used without a token, unless `demanded` (a later request was refused for want of a token).
  */
-export async function signIn(ctx: SessionContext): Promise<void> {
+export async function signIn(ctx: SessionContext, { demanded = false }: { demanded?: boolean } = {}): Promise<boolean> {
   const { reporter, provider, endpoint } = ctx;
   provider.invalidateCredentials('tokens');
 
   const probe = await showChallenge(ctx);
+  if (probe.status !== 401 && demanded) {
+    // The server let the first request in but refused a later one (e.g. tools/list): sign in anyway.
+    reporter.warn(`Expected 401 from a protected MCP endpoint, got HTTP ${probe.status}; signing in as the server demanded.`);
+  } else if (probe.status !== 401) {
+    reporter.step(`The server did not ask for a sign-in (HTTP ${probe.status}, no 401 challenge); connecting without a token.`);
+    return false;
+  }
   const info = await showDiscovery(ctx, probe);
+  checkMetadataIssuer(info);
   provider.saveDiscoveryState({ ...info, resourceMetadataUrl: probe.resourceMetadataUrl?.href });
 
   const listener = await openCallbackListener(ctx);
@@ -52,6 +62,7 @@ export async function signIn(ctx: SessionContext): Promise<void> {
       throw authFailure('The token request', endpoint, error);
     }
     reporter.success('Signed in.');
+    return true;
   } finally {
     provider.useCallback(undefined);
     await listener.close();
@@ -61,10 +72,9 @@ export async function signIn(ctx: SessionContext): Promise<void> {
 async function showChallenge(ctx: SessionContext): Promise<ProbeResult> {
   const { reporter, endpoint } = ctx;
   reporter.step(`Connecting to ${endpoint.href} without a token...`);
-  const probe = await probeEndpoint(endpoint, ctx.options.transport);
+  const probe = await probeEndpoint(endpoint, ctx.options.transport, fetch, ctx.options.transport === 'http' ? ctx.options.protocol : undefined);
   reporter.detail('answer', `HTTP ${probe.status}`);
   if (probe.wwwAuthenticate) reporter.detail('WWW-Authenticate', probe.wwwAuthenticate);
-  if (probe.status !== 401) reporter.warn(`Expected 401 from a protected MCP endpoint, got HTTP ${probe.status}.`);
   return probe;
 }
 
@@ -179,11 +189,41 @@ async function waitForCallback(ctx: SessionContext, listener: CallbackListener):
   }
 }
 
-/** RFC 9207: a response naming another issuer is a mix-up attack, or a misconfiguration. */
-function checkIssuer(outcome: CallbackOutcome, info: OAuthServerInfo): void {
-  const issuer = info.authorizationServerMetadata?.issuer;
+/**
+ * RFC 9207: a response naming another issuer (compared as plain strings) is a mix-up attack, or a
+ * misconfiguration; so is a response without `iss` from a server that promised to send it
+ * (`authorization_response_iss_parameter_supported`).
+ */
+export function checkIssuer(outcome: CallbackOutcome, info: OAuthServerInfo): void {
+  // RFC 9207 §3 metadata; the SDK keeps unknown metadata fields (loose schema) without typing them.
+  const metadata = info.authorizationServerMetadata as { issuer: string; authorization_response_iss_parameter_supported?: unknown } | undefined;
+  const issuer = metadata?.issuer;
   if (outcome.iss !== undefined && issuer !== undefined && outcome.iss !== issuer) {
     throw new AuthFailedError(`The sign-in response came from issuer ${outcome.iss}, not ${issuer}: ignored.`);
+  }
+  if (outcome.iss === undefined && metadata?.authorization_response_iss_parameter_supported === true) {
+    throw new AuthFailedError(`The sign-in response did not name its issuer, though ${issuer} promises to (RFC 9207): ignored.`);
+  }
+}
+
+/**
+ * RFC 8414 §3.3: the metadata's `issuer` must be the authorization server it was fetched for;
+ * metadata naming another issuer is not used.
+ */
+export function checkMetadataIssuer(info: OAuthServerInfo): void {
+  const issuer = info.authorizationServerMetadata?.issuer;
+  if (issuer === undefined) return;
+  if (sameUrl(issuer, String(info.authorizationServerUrl))) return;
+  throw new AuthFailedError(
+    `The authorization server metadata fetched for ${String(info.authorizationServerUrl)} names another issuer (${issuer}): not used.`,
+  );
+}
+
+function sameUrl(a: string, b: string): boolean {
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return a === b;
   }
 }
 

@@ -5,6 +5,7 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { NodeMcpRequestHandler } from '@modelcontextprotocol/node';
 import type { Request, Response } from 'express';
 import { UserContext } from '../oauth/user-context';
+import { scrubbingQuotedInput } from './header-mismatch.scrubber';
 import { authInfoFor, McpServerFactory } from './mcp-server.factory';
 import { MCP_OPTIONS, McpOptions } from './mcp.options';
 import { RequestScopePolicy } from './request-scope.policy';
@@ -34,7 +35,7 @@ export class StreamableHttpService implements OnModuleDestroy {
   ) {
     // The SDK reports refused requests here too: they are the client's mistakes, not ours.
     const onerror = (error: Error): void => this.logger.debug({ msg: 'MCP request refused or failed', error: error.message });
-    this.handler = createMcpHandler(() => servers.create(), { legacy: 'stateless', keepAliveMs: options.keepAliveMs, onerror });
+    this.handler = scrubbingQuotedInput(createMcpHandler(() => servers.create(), { legacy: 'stateless', keepAliveMs: options.keepAliveMs, onerror }));
     this.serveNode = toNodeHandler(this.handler, {
       onerror: (error) => this.logger.error({ msg: 'MCP request failed unexpectedly', error: error.name }, error.stack),
     });
