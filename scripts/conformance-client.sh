@@ -30,6 +30,8 @@ if [ -n "$client_secret" ]; then args+=(--client-secret "$client_secret"); fi
 
 case "$scenario" in
   tools_call) args+=(--call add_numbers --args '{"a":5,"b":3}') ;;
+  # tools/call needs a scope beyond the one other requests need (403 insufficient_scope, step-up).
+  auth/scope-step-up) args+=(--call test-tool --args '{}') ;;
   # The document URL the suite's authorization server expects as client_id (it never fetches it).
   auth/basic-cimd) args+=(--list-tools --client-metadata-url https://conformance-test.local/client-metadata.json) ;;
   *) args+=(--list-tools) ;;

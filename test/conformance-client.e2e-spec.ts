@@ -33,13 +33,8 @@ const KNOWN_GAPS: Record<string, Record<string, string>> = {
     'elicitation-sep1034-client-defaults':
       'the client declares no elicitation capability (this server never elicits), so it cannot answer elicitation/create with the schema defaults',
     'sse-retry': "warning only (a SHOULD): the MCP SDK v1 transport reconnects the GET stream without Last-Event-ID in this scenario",
-    'auth/scope-step-up':
-      "warnings only (SHOULDs): the suite's server lets initialize in without a token and challenges only tools/list, whose scope the " +
-      "client's token-less probe never sees; the SDK v1 transport's 403 insufficient_scope re-authorization is not yet routed to the browser step",
   },
   '2026-07-28': {
-    'auth/scope-step-up':
-      "warning only (a SHOULD): on 403 insufficient_scope the SDK v2 transport's re-authorization is not yet routed to the console's browser step, so no wider scope is asked for",
     'sep-2322-client-request-state': 'needs the client to call the suite\'s fixture tools and echo input-required request state; the adapter only lists tools',
     'http-custom-headers': 'needs the client to call the suite\'s x-mcp-header fixture tools (Mcp-Param-* headers); the adapter only lists tools',
     'http-invalid-tool-headers': "needs the client to call the suite's valid_tool beside a malformed one; the adapter only lists tools",

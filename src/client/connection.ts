@@ -58,16 +58,16 @@ export async function ensureFreshTokens(ctx: SessionContext): Promise<'ready' | 
  * the SDK v2 client (`server/discover`, then stateless requests), MCP 2025-11-25 over Streamable
  * HTTP or HTTP+SSE with the SDK v1 client (`initialize`). Says which revision was negotiated.
  */
-export async function openConnection(ctx: SessionContext): Promise<Connection> {
+export async function openConnection(ctx: SessionContext, fetchFn?: typeof fetch): Promise<Connection> {
   const { endpoint, options, reporter } = ctx;
   reporter.step(`Connecting to ${endpoint.href} (${transportLabel(options.transport, options.protocol)})...`);
-  const connection = options.transport === 'http' && options.protocol === '2026-07-28' ? await openModern(ctx) : await openLegacy(ctx);
+  const connection = options.transport === 'http' && options.protocol === '2026-07-28' ? await openModern(ctx, fetchFn) : await openLegacy(ctx, fetchFn);
   reporter.success(`Connected${connection.server ? ` to ${connection.server}` : ''}; MCP protocol revision ${connection.protocolVersion}.`);
   return connection;
 }
 
-async function openModern(ctx: SessionContext): Promise<Connection & { server?: string }> {
-  const transport = new ModernStreamableHTTPClientTransport(ctx.endpoint, { authProvider: ctx.provider });
+async function openModern(ctx: SessionContext, fetchFn?: typeof fetch): Promise<Connection & { server?: string }> {
+  const transport = new ModernStreamableHTTPClientTransport(ctx.endpoint, { authProvider: ctx.provider, fetch: fetchFn });
   const client = new ModernClient({ name: CLIENT_ID_NAME, version: CLIENT_VERSION }, { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } });
   try {
     await client.connect(transport);
@@ -86,12 +86,12 @@ async function openModern(ctx: SessionContext): Promise<Connection & { server?: 
   };
 }
 
-async function openLegacy(ctx: SessionContext): Promise<Connection & { server?: string }> {
+async function openLegacy(ctx: SessionContext, fetchFn?: typeof fetch): Promise<Connection & { server?: string }> {
   const { endpoint, provider, options } = ctx;
   const transport =
     options.transport === 'sse'
-      ? new SSEClientTransport(endpoint, { authProvider: provider })
-      : new StreamableHTTPClientTransport(endpoint, { authProvider: provider });
+      ? new SSEClientTransport(endpoint, { authProvider: provider, fetch: fetchFn })
+      : new StreamableHTTPClientTransport(endpoint, { authProvider: provider, fetch: fetchFn });
   const negotiated = recordProtocolVersion(transport);
   const client = new Client({ name: CLIENT_ID_NAME, version: CLIENT_VERSION }, { capabilities: {} });
   try {

@@ -50,6 +50,8 @@ export class ConsoleOAuthProvider implements OAuthClientProvider {
   /** The redirect URI of the last known registration, kept after it is invalidated so a re-registration keeps the port. */
   private knownRedirectUrl?: string;
   private registeredNow = false;
+  /** The scope the last browser sign-in of this process asked for (memory only), the base of a step-up union. */
+  signedInScope?: string;
 
   constructor(
     private readonly store: ConfigStore,

@@ -21,7 +21,10 @@ import { SessionContext } from './session-context';
  * sign-in at all (it answered the token-less request without a 401 challenge): such
  * a server is used without a token, unless `demanded` (a later request was refused for want of a token).
  */
-export async function signIn(ctx: SessionContext, { demanded = false }: { demanded?: boolean } = {}): Promise<boolean> {
+export async function signIn(
+  ctx: SessionContext,
+  { demanded = false, scope }: { demanded?: boolean; /** Asked for instead of the token-less probe's challenge scope. */ scope?: string } = {},
+): Promise<boolean> {
   const { reporter, provider, endpoint } = ctx;
   provider.invalidateCredentials('tokens');
 
@@ -40,7 +43,9 @@ export async function signIn(ctx: SessionContext, { demanded = false }: { demand
   const listener = await openCallbackListener(ctx);
   try {
     provider.useCallback(listener.redirectUrl);
-    const authorizationUrl = await startAuthorization(ctx, probe.scope);
+    const requested = scope ?? probe.scope;
+    if (requested) reporter.detail('scope requested', requested);
+    const authorizationUrl = await startAuthorization(ctx, requested);
 
     reporter.line();
     reporter.step('Open this URL in a browser to sign in:');
@@ -61,6 +66,7 @@ export async function signIn(ctx: SessionContext, { demanded = false }: { demand
     } catch (error) {
       throw authFailure('The token request', endpoint, error);
     }
+    provider.signedInScope = requested;
     reporter.success('Signed in.');
     return true;
   } finally {
@@ -136,7 +142,8 @@ async function openCallbackListener(ctx: SessionContext): Promise<CallbackListen
 }
 
 /**
- * Runs `auth()` up to the redirect (registering when needed), then checks that the
+ * Runs `auth()` up to the redirect (registering when needed); with a registration stored by an
+ * earlier run, then checks that the
  * server accepts the request: a server that forgot our registration answers
  * /authorize with an error page (it must not redirect to an unverified URI), which
  * the user would otherwise only see in the browser. Then: register again, once.
@@ -152,9 +159,12 @@ async function startAuthorization(ctx: SessionContext, scope: string | undefined
     }
     const url = provider.takeAuthorizationUrl();
     if (result !== 'REDIRECT' || !url) throw new AuthFailedError('The authorization server did not start a browser sign-in.');
+    // A registration made by this process cannot have been forgotten: the browser goes straight
+    // there (the check is itself an authorization request, which servers may count, e.g. for step-up).
+    if (provider.registeredInThisProcess()) return url;
     const rejected = await authorizationRejected(url);
     if (!rejected) return url;
-    if (attempt > 0 || provider.registeredInThisProcess()) {
+    if (attempt > 0) {
       throw new AuthFailedError(`The authorization server rejected the sign-in request (${rejected}).`);
     }
     reporter.step('The server no longer knows this client; registering again.');
