@@ -11,7 +11,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { AuditRecord } from '../src/audit/audit-event';
 import { AuditTrail } from '../src/audit/audit-trail';
 import { EntraEmulator } from '../src/entra-emulator/entra-emulator';
-import { AccessTokenVerifier } from '../src/oauth/access-token-verifier.port';
+import { AccessTokenVerifier } from '../src/shared/access-token-verifier.port';
 import { UpstreamTokens } from '../src/oauth/upstream-tokens';
 import { endsWithin, openSessionStream, SessionStream } from '../src/mcp/testing/mcp-test-clients';
 import { itWithChromium, launchBrowser } from './support/browser';

@@ -14,7 +14,7 @@ import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { firstText } from '../src/mcp/testing/mcp-test-clients';
-import { AccessTokenVerifier, InvalidTokenError } from '../src/oauth/access-token-verifier.port';
+import { AccessTokenVerifier, InvalidTokenError } from '../src/shared/access-token-verifier.port';
 import { itWithChromium, launchBrowser } from './support/browser';
 import { CookieJarClient } from './support/cookie-jar';
 import { selfSignedCertificate, startDocumentServer, DocumentServer, Certificate } from './support/document-server';

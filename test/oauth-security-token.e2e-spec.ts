@@ -2,7 +2,7 @@
  * Security rules of `POST /token`: PKCE, single-use codes bound to client and redirect URI, client
  * authentication, refresh-token rotation with its grace window (DESIGN.md).
  */
-import { AccessTokenVerifier, InvalidTokenError } from '../src/oauth/access-token-verifier.port';
+import { AccessTokenVerifier, InvalidTokenError } from '../src/shared/access-token-verifier.port';
 import {
   authorizeUrl,
   authorizeWithBrowser,

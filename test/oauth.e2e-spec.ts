@@ -4,7 +4,7 @@
  * refresh, revocation, and the services the MCP and Graph modules build on.
  */
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
-import { AccessTokenVerifier, InvalidTokenError } from '../src/oauth/access-token-verifier.port';
+import { AccessTokenVerifier, InvalidTokenError } from '../src/shared/access-token-verifier.port';
 import { UpstreamSignInRequiredError, UpstreamTokens } from '../src/oauth/upstream-tokens';
 import { EntraClient } from '../src/entra/entra-client.port';
 import { EntraEmulator } from '../src/entra-emulator/entra-emulator';

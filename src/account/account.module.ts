@@ -5,7 +5,7 @@ import { OAuthModule } from '../oauth/oauth.module';
 import { RateLimitModule } from '../shared/rate-limit/rate-limit.module';
 import { AccountController } from './account.controller';
 import { AccountService } from './account.service';
-import { AccountSessionModule } from './account-session.module';
+import { AccountSessionModule } from '../account-session/account-session.module';
 import { ConnectedAppsService } from './connected-apps.service';
 
 /** The connected apps page (`/account`): the user's view of the clients they allowed, with revocation. */

@@ -5,7 +5,7 @@ import { ConsentCookieService } from '../consent/consent-cookie.service';
 import { OAuthError, OAuthErrorCode } from '../shared/oauth-errors';
 import { UpstreamSignInService } from '../oauth/upstream-sign-in.service';
 import { renderAccountPage, renderAccountSignInPage } from './account.page';
-import { AccountSession, AccountSessionService } from './account-session.service';
+import { AccountSession, AccountSessionService } from '../account-session/account-session.service';
 import { ConnectedAppsService } from './connected-apps.service';
 
 /** Fixed notices (never text from the request): `/account?notice=<key>`. */

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '../config/load-config';
 import { EntraEmulator } from '../entra-emulator/entra-emulator';
-import { InvalidTokenError } from '../oauth/access-token-verifier.port';
-import { entraAssertionOf } from '../oauth/user-context';
+import { InvalidTokenError } from '../shared/access-token-verifier.port';
+import { entraAssertionOf } from '../shared/user-context';
 import { EntraAccessTokenVerifier } from './entra-access-token.verifier';
 import { EntraDiscovery } from './entra-discovery';
 import { EntraUnavailableError } from './entra.errors';

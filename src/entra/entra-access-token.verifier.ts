@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createRemoteJWKSet, errors as joseErrors, JWTPayload, jwtVerify } from 'jose';
 import { AppConfig } from '../config/app-config';
-import { InvalidTokenError } from '../oauth/access-token-verifier.port';
-import { DIRECT_GRANT_PREFIX, UserContext, withEntraAssertion } from '../oauth/user-context';
+import { InvalidTokenError } from '../shared/access-token-verifier.port';
+import { DIRECT_GRANT_PREFIX, UserContext, withEntraAssertion } from '../shared/user-context';
 import { SCOPES } from '../shared/scopes';
 import { EntraDiscovery } from './entra-discovery';
 import { EntraUnavailableError } from './entra.errors';

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { UpstreamSignInRequiredError, UpstreamTokens } from '../oauth/upstream-tokens';
 import { OnBehalfOfTokens } from '../entra/on-behalf-of.service';
-import { entraAssertionOf, isDirectGrantId, UserContext } from '../oauth/user-context';
+import { entraAssertionOf, isDirectGrantId, UserContext } from '../shared/user-context';
 import { onBehalfOfFailure } from './on-behalf-of.failure';
 import {
   GraphError,

@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { UserContext } from '../oauth/user-context';
+import type { UserContext } from '../shared/user-context';
 
 /** The UserContext McpBearerGuard put on the request. */
 export const AuthenticatedUser = createParamDecorator(

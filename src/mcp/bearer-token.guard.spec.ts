@@ -1,8 +1,8 @@
 import { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppConfig } from '../config/app-config';
-import { InvalidTokenError } from '../oauth/access-token-verifier.port';
-import { UserContext } from '../oauth/user-context';
+import { InvalidTokenError } from '../shared/access-token-verifier.port';
+import { UserContext } from '../shared/user-context';
 import { McpBearerGuard } from './bearer-token.guard';
 import { BearerTokenMissingError, McpBearerStrategy } from './bearer.strategy';
 import { McpHttpError } from './mcp-http.errors';

@@ -3,8 +3,8 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import passport from 'passport';
 import { Strategy as CustomStrategy } from 'passport-custom';
-import { AccessTokenVerifier, InvalidTokenError } from '../oauth/access-token-verifier.port';
-import { UserContext } from '../oauth/user-context';
+import { AccessTokenVerifier, InvalidTokenError } from '../shared/access-token-verifier.port';
+import { UserContext } from '../shared/user-context';
 import { bearerTokenFrom } from './bearer-token';
 
 /** No bearer credentials on the request at all (401 without `error`, RFC 6750 §3.1). */

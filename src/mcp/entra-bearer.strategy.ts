@@ -5,8 +5,8 @@ import passport from 'passport';
 import { Strategy as CustomStrategy } from 'passport-custom';
 import { AppConfig } from '../config/app-config';
 import { EntraAccessTokenVerifier, looksLikeJwt } from '../entra/entra-access-token.verifier';
-import { InvalidTokenError } from '../oauth/access-token-verifier.port';
-import { UserContext } from '../oauth/user-context';
+import { InvalidTokenError } from '../shared/access-token-verifier.port';
+import { UserContext } from '../shared/user-context';
 import { bearerTokenFrom } from './bearer-token';
 import { BearerTokenMissingError } from './bearer.strategy';
 

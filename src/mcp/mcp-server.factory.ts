@@ -3,7 +3,7 @@ import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/
 import type { AuthInfo, CacheHint, Tool } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { AppConfig } from '../config/app-config';
-import { UserContext } from '../oauth/user-context';
+import { UserContext } from '../shared/user-context';
 import { PACKAGE_INFO } from '../shared/package-info';
 import { ToolCallService } from './tool-call.service';
 import { ToolRegistry } from './tool-registry';

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { GrantLiveness } from '../oauth/grant-liveness';
 import { StoreUnavailableError } from '../store/store.port';
-import { UserContext } from '../oauth/user-context';
+import { UserContext } from '../shared/user-context';
 import { McpHttpError } from './mcp-http.errors';
 import { McpSession, McpSessionRegistry } from './mcp-session.registry';
 

@@ -3,7 +3,7 @@ import type { Server } from '@modelcontextprotocol/server';
 import type { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import { AppConfig } from '../config/app-config';
 import { GrantLiveness } from '../oauth/grant-liveness';
-import { UserContext } from '../oauth/user-context';
+import { UserContext } from '../shared/user-context';
 import { tooManySessionsError } from './mcp-http.errors';
 import { MCP_OPTIONS, McpOptions } from './mcp.options';
 

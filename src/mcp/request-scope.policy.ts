@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { UserContext } from '../oauth/user-context';
+import { UserContext } from '../shared/user-context';
 import { insufficientScopeError } from './mcp-http.errors';
 import { MCP_ENDPOINT_SCOPES, missingScopes, toolCallNames } from './scopes';
 import { ToolRegistry } from './tool-registry';

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { requireOrSkip } from '../../test/support/requirements';
 import { AppConfig } from '../config/app-config';
 import { SigningKeysService } from '../config/signing-keys.service';
-import { entraAssertionOf, UserContext, withEntraAssertion } from '../oauth/user-context';
+import { entraAssertionOf, UserContext, withEntraAssertion } from '../shared/user-context';
 import { InProcessMessageBus } from '../store/in-process.message-bus';
 import { MemoryStore } from '../store/memory.store';
 import { MessageBus } from '../store/message-bus.port';

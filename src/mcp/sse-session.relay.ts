@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { SigningKeysService } from '../config/signing-keys.service';
-import { entraAssertionOf, UserContext, withEntraAssertion } from '../oauth/user-context';
+import { entraAssertionOf, UserContext, withEntraAssertion } from '../shared/user-context';
 import { MessageBus } from '../store/message-bus.port';
 import { Store } from '../store/store.port';
 import { MCP_OPTIONS, McpOptions } from './mcp.options';

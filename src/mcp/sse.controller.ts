@@ -1,6 +1,6 @@
 import { Controller, Get, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { UserContext } from '../oauth/user-context';
+import { UserContext } from '../shared/user-context';
 import { AllowedHostGuard } from './allowed-host.guard';
 import { AuthenticatedUser } from './authenticated-user.decorator';
 import { McpHttpErrorFilter } from './mcp-http-error.filter';

@@ -5,7 +5,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../config/app-config';
-import { UserContext } from '../oauth/user-context';
+import { UserContext } from '../shared/user-context';
 import { McpHttpError, relayTimeoutError, sessionNotFoundError } from './mcp-http.errors';
 import { authInfoFor, McpServerFactory } from './mcp-server.factory';
 import { McpSessionRegistry } from './mcp-session.registry';

@@ -4,7 +4,7 @@ import type { AuthInfo, McpHttpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { NodeMcpRequestHandler } from '@modelcontextprotocol/node';
 import type { Request, Response } from 'express';
-import { UserContext } from '../oauth/user-context';
+import { UserContext } from '../shared/user-context';
 import { scrubbingQuotedInput } from './header-mismatch.scrubber';
 import { authInfoFor, McpServerFactory } from './mcp-server.factory';
 import { MCP_OPTIONS, McpOptions } from './mcp.options';

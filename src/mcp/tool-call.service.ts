@@ -3,7 +3,7 @@ import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { GraphError } from '../graph/graph.errors';
-import { UserContext } from '../oauth/user-context';
+import { UserContext } from '../shared/user-context';
 import { ToolError } from './tool-error';
 import { ToolRegistry } from './tool-registry';
 import { InsufficientToolScopeError } from './tool-scope.guard';

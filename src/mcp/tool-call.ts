@@ -1,4 +1,4 @@
-import type { UserContext } from '../oauth/user-context';
+import type { UserContext } from '../shared/user-context';
 
 /** `ExecutionContext.getType()` of a tool call: guards and interceptors tell tool calls from HTTP requests by it. */
 export const MCP_CONTEXT_TYPE = 'mcp';

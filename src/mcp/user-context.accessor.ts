@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
-import { UserContext } from '../oauth/user-context';
+import { UserContext } from '../shared/user-context';
 
 /**
  * The user behind the tool call being run, for tool code and anything it calls.

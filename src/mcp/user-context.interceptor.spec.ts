@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext } from '@nestjs/common';
 import { defer, lastValueFrom, of } from 'rxjs';
-import { UserContext } from '../oauth/user-context';
+import { UserContext } from '../shared/user-context';
 import { UserContextAccessor } from './user-context.accessor';
 import { UserContextInterceptor } from './user-context.interceptor';
 

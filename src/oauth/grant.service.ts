@@ -11,7 +11,7 @@ import { GrantLiveness } from './grant-liveness';
 import type { AuthorizationRequest, GrantRecord, UpstreamTokenSet } from './oauth.records';
 import { UserGrantIndex } from './user-grant.index';
 import { DAY_MS } from '../shared/time';
-import { isDirectGrantId } from './user-context';
+import { isDirectGrantId } from '../shared/user-context';
 
 /** An unredeemed grant disappears with its authorization code. */
 export const AUTHORIZATION_CODE_TTL_MS = 5 * 60 * 1000;

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { AccessTokenVerifier, InvalidTokenError } from './access-token-verifier.port';
+import { AccessTokenVerifier, InvalidTokenError } from '../shared/access-token-verifier.port';
 import { canonicalResource } from './checks/resource';
 import { GrantService } from './grant.service';
 import { GrantUsageService } from './grant-usage.service';
 import { TokenService } from './token.service';
 import { UpstreamSignInRequiredError, UpstreamTokens } from './upstream-tokens';
-import type { UserContext } from './user-context';
+import type { UserContext } from '../shared/user-context';
 
 /** Our tokens are 32 random bytes, base64url: anything else is not worth a store read. */
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;

@@ -1,11 +1,11 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
-import { AccountSessionModule } from '../account/account-session.module';
+import { AccountSessionModule } from '../account-session/account-session.module';
 import { ClientRegistryModule } from '../client-registry/client-registry.module';
 import { ConsentModule } from '../consent/consent.module';
 import { EntraModule } from '../entra/entra.module';
 import { RateLimitModule } from '../shared/rate-limit/rate-limit.module';
 import { AppConfig } from '../config/app-config';
-import { AccessTokenVerifier } from './access-token-verifier.port';
+import { AccessTokenVerifier } from '../shared/access-token-verifier.port';
 import { AUTHORIZATION_SERVER_ROUTES, AuthorizationServerOffMiddleware } from './authorization-server-off.middleware';
 import { AuthorizationCodeService } from './authorization-code.service';
 import { AuthorizationFlowService } from './authorization-flow.service';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AccountSessionService } from '../account/account-session.service';
+import { AccountSessionService } from '../account-session/account-session.service';
 import { ClientRegistry } from '../client-registry/client-registry.service';
 import { AppConfig } from '../config/app-config';
 import { constantTimeEqual, sha256 } from '../config/constant-time';
