@@ -31,6 +31,7 @@ if [ -n "$client_secret" ]; then args+=(--client-secret "$client_secret"); fi
 case "$scenario" in
   tools_call) args+=(--call add_numbers --args '{"a":5,"b":3}') ;;
   # tools/call needs a scope beyond the one other requests need (403 insufficient_scope, step-up).
+  elicitation-sep1034-client-defaults) args+=(--call test_client_elicitation_defaults --args '{}') ;;
   auth/scope-step-up) args+=(--call test-tool --args '{}') ;;
   # The document URL the suite's authorization server expects as client_id (it never fetches it).
   auth/basic-cimd) args+=(--list-tools --client-metadata-url https://conformance-test.local/client-metadata.json) ;;

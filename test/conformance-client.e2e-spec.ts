@@ -30,8 +30,6 @@ const available = requireOrSkip(
 /** Scenarios a revision requires that the console client does not pass yet, and why. */
 const KNOWN_GAPS: Record<string, Record<string, string>> = {
   '2025-11-25': {
-    'elicitation-sep1034-client-defaults':
-      'the client declares no elicitation capability (this server never elicits), so it cannot answer elicitation/create with the schema defaults',
     'sse-retry': "warning only (a SHOULD): the MCP SDK v1 transport reconnects the GET stream without Last-Event-ID in this scenario",
   },
   '2026-07-28': {

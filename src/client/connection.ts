@@ -9,9 +9,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { authFailure, sentence } from './auth-errors';
 import { CLIENT_ID_NAME, CLIENT_VERSION } from './client-info';
+import { answerElicitation } from './elicitation';
 import { AuthFailedError, CliError, unreachable, UnreachableError } from './errors';
 import { SessionContext, transportLabel } from './session-context';
 
@@ -93,7 +94,8 @@ async function openLegacy(ctx: SessionContext, fetchFn?: typeof fetch): Promise<
       ? new SSEClientTransport(endpoint, { authProvider: provider, fetch: fetchFn })
       : new StreamableHTTPClientTransport(endpoint, { authProvider: provider, fetch: fetchFn });
   const negotiated = recordProtocolVersion(transport);
-  const client = new Client({ name: CLIENT_ID_NAME, version: CLIENT_VERSION }, { capabilities: {} });
+  const client = new Client({ name: CLIENT_ID_NAME, version: CLIENT_VERSION }, { capabilities: { elicitation: { form: { applyDefaults: true } } } });
+  client.setRequestHandler(ElicitRequestSchema, (request) => answerElicitation(request.params, ctx.reporter));
   try {
     await client.connect(transport);
   } catch (error) {
