@@ -32,6 +32,8 @@ case "$scenario" in
   tools_call) args+=(--call add_numbers --args '{"a":5,"b":3}') ;;
   # tools/call needs a scope beyond the one other requests need (403 insufficient_scope, step-up).
   elicitation-sep1034-client-defaults) args+=(--call test_client_elicitation_defaults --args '{}') ;;
+  # One valid tool beside malformed x-mcp-header ones: the valid one stays callable.
+  http-invalid-tool-headers) args+=(--call valid_tool --args '{"region":"us-west1"}') ;;
   auth/scope-step-up) args+=(--call test-tool --args '{}') ;;
   # The document URL the suite's authorization server expects as client_id (it never fetches it).
   auth/basic-cimd) args+=(--list-tools --client-metadata-url https://conformance-test.local/client-metadata.json) ;;

@@ -35,9 +35,7 @@ const KNOWN_GAPS: Record<string, Record<string, string>> = {
   '2026-07-28': {
     'sep-2322-client-request-state': 'needs the client to call the suite\'s fixture tools and echo input-required request state; the adapter only lists tools',
     'http-custom-headers':
-      "needs several tool calls in one run (test_custom_headers with base64-worthy values, then test_custom_headers_null), and the SDK v2 client " +
-      'sends Mcp-Param-* headers only for tools it has listed first; one --call does neither',
-    'http-invalid-tool-headers': "needs the client to call the suite's valid_tool beside a malformed one; the adapter only lists tools",
+      'needs several tool calls in one run (test_custom_headers with base64-worthy values, then test_custom_headers_null); the adapter makes one --call',
   },
 };
 

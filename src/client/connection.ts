@@ -80,10 +80,34 @@ async function openModern(ctx: SessionContext, fetchFn?: typeof fetch): Promise<
   return {
     // Same wire types, typed differently by the two SDK lines (v2 spells out JSON values): the
     // console client reads tools and results through the v1 types.
-    client: client as unknown as McpClient,
+    client: withToolsListedBeforeCalls(client as unknown as McpClient),
     protocolVersion: client.getNegotiatedProtocolVersion() ?? '2026-07-28',
     server: server ? `${server.name} ${server.version}` : undefined,
     close: () => client.close().catch(() => undefined),
+  };
+}
+
+/**
+ * MCP 2026-07-28 mirrors a tool's `x-mcp-header` arguments as `Mcp-Param-*` headers (SEP-2243), and
+ * the SDK v2 client builds them from the tool definitions it has listed (skipping tools whose
+ * declarations are invalid): a call is therefore preceded, once per connection, by tools/list.
+ */
+export function withToolsListedBeforeCalls(client: McpClient): McpClient {
+  let listed: Promise<void> | undefined;
+  // Every page: the SDK learns the declarations from what it has listed.
+  const listAll = async (): Promise<void> => {
+    let cursor: string | undefined;
+    do {
+      cursor = (await client.listTools(cursor ? { cursor } : undefined)).nextCursor;
+    } while (cursor);
+  };
+  return {
+    listTools: (params) => client.listTools(params),
+    callTool: async (params) => {
+      listed ??= listAll();
+      await listed;
+      return client.callTool(params);
+    },
   };
 }
 
