@@ -30,6 +30,23 @@ async function addAndConnect(page: Page, id: string, transport: RegExp, url: str
   await page.getByRole('switch', { name: `Connect or disconnect "${id}"` }).click({ force: true });
 }
 
+/**
+ * Waits until the page shows `url`. Inspector may start a navigation and replace it with another
+ * while it begins the sign-in; Chromium reports the replaced one as ERR_ABORTED, which is not a
+ * failure of the flow, so waiting goes on until the page arrives (or the time is up).
+ */
+async function reach(page: Page, url: string | RegExp, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await page.waitForURL(url, { timeout: Math.max(1, deadline - Date.now()) });
+      return;
+    } catch (error) {
+      if (!/ERR_ABORTED|frame was detached/.test((error as Error).message) || Date.now() >= deadline) throw error;
+    }
+  }
+}
+
 (ready ? describe : describe.skip)('MCP Inspector web UI against this server', () => {
   jest.setTimeout(180_000);
   let server: TestServer;
@@ -64,7 +81,7 @@ async function addAndConnect(page: Page, id: string, transport: RegExp, url: str
         await addAndConnect(page, `entra-${slug}`, transport, `${server.url}${path}`);
 
         // Inspector registered itself and sent the browser to our consent page.
-        await page.waitForURL(`${server.url}/auth/consent?**`);
+        await reach(page, `${server.url}/auth/consent?**`);
         const consent = await page.locator('body').innerText();
         expect(consent).toContain(`${inspector.origin}/oauth/callback`);
         expect(consent).toContain(`${server.config.serverName} · sign-in`);
@@ -72,11 +89,11 @@ async function addAndConnect(page: Page, id: string, transport: RegExp, url: str
         await page.getByRole('button', { name: 'Allow' }).click();
 
         // The emulator's sign-in page (Entra's stand-in), on its own origin.
-        await page.waitForURL(new RegExp(`^http://localhost:${server.config.emulatorPort}/`));
+        await reach(page, new RegExp(`^http://localhost:${server.config.emulatorPort}/`));
         await page.getByRole('button', { name: 'Adele Vance' }).click();
 
         // Back in Inspector, connected.
-        await page.waitForURL(`${inspector.origin}/**`);
+        await reach(page, `${inspector.origin}/**`);
         await page.getByText('Connected', { exact: true }).waitFor();
         await page.getByText('Tools', { exact: true }).first().click();
         await page.getByText('get_user_name', { exact: true }).click();
