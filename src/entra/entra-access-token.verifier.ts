@@ -28,7 +28,7 @@ export function looksLikeJwt(token: string): boolean {
 
 /**
  * Validates Microsoft Entra ID access tokens issued for this API (AUTH_MODE direct or both),
- * the job passport-azure-ad's BearerStrategy used to do:
+ * the job the archived Azure AD passport package's BearerStrategy used to do:
  * signature RS256 only, against the tenant's JWKS from discovery (cached; an unknown `kid`
  * refetches once, then not again within the cooldown); `iss` exactly the tenant's v2.0 issuer;
  * `ver` 2.0; `tid` the configured tenant; `aud` the API's Application ID URI or client id;
