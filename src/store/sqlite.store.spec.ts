@@ -105,6 +105,49 @@ describe('SqliteStore', () => {
     expect(await seed.get('counter')).toBe(String(processes * increments));
   }, 30_000);
 
+  it('answers a write only after its log is on disk, one sync serving the writes committed before it started', async () => {
+    const syncs: (() => void)[] = [];
+    const store = new SqliteStore({ dataDir: tempDir(), syncLog: () => new Promise<void>((resolve) => syncs.push(resolve)) });
+    open.push(store);
+    let answered = 0;
+    const first = store.set('a', '1', 60_000).then(() => answered++);
+    await sleep(10);
+    expect(answered).toBe(0);
+    // Committed while the first sync runs: these wait for the next one, which they share.
+    const later = Promise.all([store.set('b', '2', 60_000), store.compareAndSet('c', null, '3', 60_000), store.take('a')]).then(() => answered++);
+    expect(syncs).toHaveLength(1);
+    syncs.shift()!();
+    await first;
+    await sleep(10);
+    expect([answered, syncs.length]).toEqual([1, 1]);
+    syncs.shift()!();
+    await later;
+    expect(answered).toBe(2);
+    // Reads and rate-limit counters do not wait for the disk.
+    expect(await store.get('b')).toBe('2');
+    expect((await store.increment('rate', 60_000)).count).toBe(1);
+  });
+
+  it('refuses every write once its log could not be written to disk (a read-only or failing disk), and keeps answering reads', async () => {
+    let fail = false;
+    const store = new SqliteStore({
+      dataDir: tempDir(),
+      syncLog: async () => {
+        if (fail) throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+      },
+    });
+    open.push(store);
+    await store.set('kept', 'yes', 60_000);
+    fail = true;
+    await expect(store.set('lost', 'maybe', 60_000)).rejects.toThrow(StoreUnavailableError);
+    fail = false;
+    // The kernel reports a failed write-back once: a later sync that succeeds proves nothing.
+    await expect(store.set('next', 'x', 60_000)).rejects.toThrow(/refusing writes until restarted/);
+    await expect(store.take('kept')).rejects.toThrow(StoreUnavailableError);
+    await expect(store.ping()).rejects.toThrow(StoreUnavailableError);
+    expect(await store.get('kept')).toBe('yes');
+  });
+
   it('reports StoreUnavailableError, not a driver error, once closed', async () => {
     const store = new SqliteStore({ dataDir: tempDir() });
     await store.close();

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
@@ -14,7 +14,11 @@ export interface SqliteStoreOptions {
   sweepIntervalMs?: number;
   /** How long a write waits for another connection's write lock. Default 5 s. */
   busyTimeoutMs?: number;
+  /** Flushes the write-ahead log to disk (`fdatasync` of its descriptor); replaceable in tests. */
+  syncLog?: (fd: number) => Promise<void>;
 }
+
+const fdatasyncAsync = (fd: number) => new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
 
 /**
  * The default adapter: one durable SQLite file (better-sqlite3, WAL mode).
@@ -24,6 +28,15 @@ export interface SqliteStoreOptions {
  * UPDATE … WHERE`): SQLite runs each under the database write lock, which makes
  * `take` and `compareAndSet` atomic across connections, not only within this process.
  * Expired rows are filtered out by every read and deleted periodically.
+ *
+ * Durability: a write resolves only once the write-ahead log holding it is on disk. SQLite runs
+ * with `synchronous = NORMAL` (no fsync inside the statement, which would block the event loop)
+ * and this class then `fdatasync`s the log in the thread pool, one sync covering every write
+ * committed before it started, so concurrent writes share it. If a sync fails (I/O error, the
+ * file system turned read-only under us), what was written since the last good sync may never
+ * reach the disk and the kernel reports that failure only once: the store refuses every later
+ * write (StoreUnavailableError, so 503) until the process is restarted, and never acknowledges
+ * a write it cannot vouch for. Reads keep working.
  */
 export class SqliteStore extends Store {
   override describe(): string {
@@ -36,6 +49,13 @@ export class SqliteStore extends Store {
   private readonly logger = new Logger(SqliteStore.name);
   private readonly db: Database.Database;
   private readonly sweepTimer: NodeJS.Timeout;
+  private readonly logFd: number;
+  private readonly syncLog: (fd: number) => Promise<void>;
+  /** A sync that has not started yet: writes committed now join it. */
+  private nextSync: Promise<void> | undefined;
+  private runningSync: Promise<void> | undefined;
+  /** Set once a sync failed: writes are refused from then on. */
+  private failure: StoreUnavailableError | undefined;
   private readonly statements: {
     set: Database.Statement<[string, string, number]>;
     get: Database.Statement<[string, number], { value: string }>;
@@ -88,19 +108,23 @@ export class SqliteStore extends Store {
              expires_at = CASE WHEN kv.expires_at > @now THEN kv.expires_at ELSE excluded.expires_at END
            RETURNING value, expires_at`,
         ),
-        ping: this.db.prepare('SELECT count(*) FROM kv WHERE 0'),
+        ping: this.db.prepare(`INSERT INTO kv (key, value, expires_at) VALUES ('store:ping', '', 0) ON CONFLICT (key) DO UPDATE SET expires_at = 0`),
         sweep: this.db.prepare('DELETE FROM kv WHERE expires_at <= ?'),
       };
+      // Opened now, before any failure: the kernel reports a failed write-back to descriptors opened before it.
+      this.logFd = openSync(`${this.file}-wal`, 'r');
     } catch (error) {
       throw new StoreUnavailableError(`SQLite store cannot open ${this.file}: ${describe(error)}`, { cause: error });
     }
+    this.syncLog = options.syncLog ?? fdatasyncAsync;
     this.sweepTimer = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 60_000);
     this.sweepTimer.unref();
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     const expiresAt = expiryFrom(Date.now(), ttlMs);
-    this.run(() => this.statements.set.run(key, value, expiresAt));
+    this.write(() => this.statements.set.run(key, value, expiresAt));
+    await this.durable();
   }
 
   async get(key: string): Promise<string | null> {
@@ -108,49 +132,93 @@ export class SqliteStore extends Store {
   }
 
   async delete(key: string): Promise<boolean> {
-    const row = this.run(() => this.statements.delete.get(key));
+    const row = this.write(() => this.statements.delete.get(key));
+    if (row !== undefined) await this.durable();
     return row !== undefined && row.expires_at > Date.now();
   }
 
   async take(key: string): Promise<string | null> {
-    const row = this.run(() => this.statements.take.get(key));
+    const row = this.write(() => this.statements.take.get(key));
+    if (row !== undefined) await this.durable();
     return row !== undefined && row.expires_at > Date.now() ? row.value : null;
   }
 
   async compareAndSet(key: string, expected: string | null, next: string, ttlMs: number): Promise<boolean> {
     const now = Date.now();
     const expiresAt = expiryFrom(now, ttlMs);
-    const result = this.run(() =>
+    const result = this.write(() =>
       expected === null
         ? this.statements.insertIfAbsent.run(key, next, expiresAt, now)
         : this.statements.replace.run(next, expiresAt, key, expected, now),
     );
-    return result.changes === 1;
+    if (result.changes !== 1) return false;
+    await this.durable();
+    return true;
   }
 
   async increment(key: string, windowMs: number): Promise<{ count: number; expiresAt: number }> {
     const now = Date.now();
-    const row = this.run(() => this.statements.increment.get({ key, expiresAt: expiryFrom(now, windowMs), now }))!;
+    // Rate-limit counters: losing the last few on a crash is harmless, so they do not wait for the disk.
+    const row = this.write(() => this.statements.increment.get({ key, expiresAt: expiryFrom(now, windowMs), now }))!;
     return { count: Number(row.value), expiresAt: row.expires_at };
   }
 
+  /** Ready means writable: a tiny write that must reach the disk (a read would pass on a read-only file system). */
   async ping(): Promise<void> {
-    this.run(() => this.statements.ping.get());
+    this.write(() => this.statements.ping.run());
+    await this.durable();
   }
 
   async close(): Promise<void> {
     clearInterval(this.sweepTimer);
-    if (this.db.open) this.db.close();
+    if (this.db.open) {
+      await Promise.allSettled([this.runningSync, this.nextSync]);
+      this.db.close();
+      closeSync(this.logFd);
+    }
   }
 
   /** Deletes expired rows. Returns how many. */
   sweep(): number {
     try {
-      return this.run(() => this.statements.sweep.run(Date.now())).changes;
+      return this.write(() => this.statements.sweep.run(Date.now())).changes;
     } catch (error) {
       this.logger.warn(`Sweeping expired entries failed: ${describe(error)}`);
       return 0;
     }
+  }
+
+  private write<T>(operation: () => T): T {
+    if (this.failure) throw this.failure;
+    return this.run(operation);
+  }
+
+  /**
+   * Resolves once everything committed so far is on disk. Syncs run one at a time; a write
+   * committed while one runs joins the next, which starts when it ends.
+   */
+  private durable(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.nextSync) return this.nextSync;
+    const sync: Promise<void> = (this.runningSync ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(async () => {
+        this.nextSync = undefined;
+        this.runningSync = sync;
+        if (this.failure) throw this.failure;
+        try {
+          await this.syncLog(this.logFd);
+        } catch (error) {
+          this.failure ??= new StoreUnavailableError(`SQLite store could not write its log to disk, refusing writes until restarted: ${describe(error)}`, { cause: error });
+          this.logger.error(this.failure.message);
+          throw this.failure;
+        }
+      })
+      .finally(() => {
+        if (this.runningSync === sync) this.runningSync = undefined;
+      });
+    this.nextSync = sync;
+    return sync;
   }
 
   /** Driver failures (file gone, disk full, lock timeout, closed) are the store being unavailable. */
