@@ -33,10 +33,11 @@ const fdatasyncAsync = (fd: number) => new Promise<void>((resolve, reject) => fd
  * with `synchronous = NORMAL` (no fsync inside the statement, which would block the event loop)
  * and this class then `fdatasync`s the log in the thread pool, one sync covering every write
  * committed before it started, so concurrent writes share it. If a sync fails (I/O error, the
- * file system turned read-only under us), what was written since the last good sync may never
- * reach the disk and the kernel reports that failure only once: the store refuses every later
- * write (StoreUnavailableError, so 503) until the process is restarted, and never acknowledges
- * a write it cannot vouch for. Reads keep working.
+ * file system turned read-only under us), what was committed since the last good sync may never
+ * reach the disk, is still visible to this connection, and the kernel reports the failure only
+ * once: the store then refuses every operation, reads included (StoreUnavailableError, so 503),
+ * until the process is restarted. Reads also wait for a sync in progress, so no answer is built
+ * on data that is not yet on disk (a retried refresh returning a rotated pair, for one).
  */
 export class SqliteStore extends Store {
   override describe(): string {
@@ -128,7 +129,10 @@ export class SqliteStore extends Store {
   }
 
   async get(key: string): Promise<string | null> {
-    return this.run(() => this.statements.get.get(key, Date.now())?.value ?? null);
+    const value = this.run(() => this.statements.get.get(key, Date.now())?.value ?? null);
+    // What another request committed may still be on its way to the disk: answer from it only once it is there.
+    await (this.nextSync ?? this.runningSync);
+    return value;
   }
 
   async delete(key: string): Promise<boolean> {
@@ -189,7 +193,6 @@ export class SqliteStore extends Store {
   }
 
   private write<T>(operation: () => T): T {
-    if (this.failure) throw this.failure;
     return this.run(operation);
   }
 
@@ -209,7 +212,7 @@ export class SqliteStore extends Store {
         try {
           await this.syncLog(this.logFd);
         } catch (error) {
-          this.failure ??= new StoreUnavailableError(`SQLite store could not write its log to disk, refusing writes until restarted: ${describe(error)}`, { cause: error });
+          this.failure ??= new StoreUnavailableError(`SQLite store could not write its log to disk, unavailable until restarted: ${describe(error)}`, { cause: error });
           this.logger.error(this.failure.message);
           throw this.failure;
         }
@@ -224,6 +227,7 @@ export class SqliteStore extends Store {
   /** Driver failures (file gone, disk full, lock timeout, closed) are the store being unavailable. */
   private run<T>(operation: () => T): T {
     if (!this.db.open) throw new StoreUnavailableError('SQLite store is closed');
+    if (this.failure) throw this.failure;
     try {
       return operation();
     } catch (error) {
