@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GENEROUS_RATE_LIMITS, obtainTokens, refreshTokens, registerClient, RegisteredTestClient, TokenSet } from './support/oauth-flow';
@@ -277,10 +277,10 @@ describe('Fault injection (real processes)', () => {
     });
   });
 
-  const mountsAllowed = canMountTmpfs();
-  if (!mountsAllowed) process.stderr.write('\n⚠️  SKIPPING the read-only and full DATA_DIR tests: this machine does not allow mounting a tmpfs (needs root and mount rights).\n\n');
+  const mountsAllowed = requireOrSkip('mounting a tmpfs', canMountTmpfs(), 'run as root with mount rights (CAP_SYS_ADMIN), e.g. a privileged container');
   (mountsAllowed ? describe : describe.skip)('DATA_DIR read-only or full (a small tmpfs of its own)', () => {
     let mountPoint: string;
+    const ext4FaultsAllowed = requireOrSkip('ext4 error injection', canInjectExt4Errors(), 'needs mkfs.ext4, a loop device and /sys/fs/ext4/<device>/trigger_fs_error (Linux ≥ 4.14)');
 
     beforeEach(() => {
       mountPoint = mkdtempSync(join(tmpdir(), 'fault-mount-'));
@@ -303,6 +303,55 @@ describe('Fault injection (real processes)', () => {
       const proc = spawnTs('src/main.ts', { NODE_ENV: 'test', ...(await portsEnv()), DATA_DIR: mountPoint, ...extra });
       expect(await proc.exited).toBe(1);
       expect(proc.stderr()).toMatch(message);
+    });
+
+    it('answers 503 with Retry-After once DATA_DIR turns read-only under load (an ext4 error), is no longer ready, and after a repair and restart has lost nothing it acknowledged', async () => {
+      // A file system with open files cannot be remounted read-only by hand (EBUSY): the way it happens
+      // in production is the kernel's, after an I/O error (errors=remount-ro). ext4 lets root raise one.
+      if (!ext4FaultsAllowed) return;
+      const image = join(mkdtempSync(join(tmpdir(), 'fault-ext4-')), 'disk.img');
+      execFileSync('truncate', ['-s', '64M', image]);
+      execFileSync('mkfs.ext4', ['-q', '-F', image]);
+      execFileSync('mount', ['-o', 'loop,errors=remount-ro', image, mountPoint]);
+      const device = execFileSync('findmnt', ['-n', '-o', 'SOURCE', mountPoint]).toString().trim().split('/').pop()!;
+      const dataDir = join(mountPoint, 'data');
+      mkdirSync(dataDir);
+      const env = { ...(await portsEnv()), DATA_DIR: dataDir };
+      let server = await startServer(env);
+      try {
+        const load = burst(server.url, await newGrants(server.url, 3));
+        await new Promise((r) => setTimeout(r, 1500));
+        const failedAt = Date.now();
+        writeFileSync(`/sys/fs/ext4/${device}/trigger_fs_error`, 'fault test');
+        await new Promise((r) => setTimeout(r, 2000));
+        const ready = await fetch(`${server.url}/health/ready`);
+        await ready.text();
+        await load.stop();
+        const { acked } = load;
+
+        expect(ready.status).toBe(503);
+        expect(acked.answers.filter((a) => ![200, 201, 503].includes(a.status))).toEqual([]);
+        const afterFailure = acked.answers.filter((a) => a.at > failedAt + 200);
+        expect(afterFailure.length).toBeGreaterThan(0);
+        for (const answer of afterFailure) expect([answer.status, answer.error, answer.retryAfter]).toEqual([503, 'temporarily_unavailable', '5']);
+        // Reads go on while everything read is on disk; once a write-back failed, they too get 503. Never 401.
+        for (const grant of acked.grants) expect([200, 503]).toContain(await mcpAccepts(server.url, grant.accessToken));
+
+        // The operator's repair: stop the server, unmount, mount again (the kernel replays the journal), restart.
+        await server.proc.stop();
+        execFileSync('umount', [mountPoint]);
+        execFileSync('mount', ['-o', 'loop,errors=remount-ro', image, mountPoint]);
+        server = await startServer(env);
+        await expectAllAcknowledgedWork(server.url, acked);
+      } finally {
+        await server.proc.stop();
+        try {
+          execFileSync('umount', [mountPoint], { stdio: 'ignore' });
+        } catch {
+          // not mounted
+        }
+        rmSync(join(image, '..'), { recursive: true, force: true });
+      }
     });
 
     it('answers 503 while DATA_DIR is full, recovers when space is freed, and loses nothing it acknowledged', async () => {
@@ -376,6 +425,28 @@ function canMountTmpfs(): boolean {
     return false;
   } finally {
     rmSync(probe, { recursive: true, force: true });
+  }
+}
+
+/** An ext4 image on a loop device, mounted, with the kernel's switch that raises a file-system error. */
+function canInjectExt4Errors(): boolean {
+  const dir = mkdtempSync(join(tmpdir(), 'ext4-probe-'));
+  const image = join(dir, 'disk.img');
+  const mountPoint = join(dir, 'mnt');
+  mkdirSync(mountPoint);
+  let mounted = false;
+  try {
+    execFileSync('truncate', ['-s', '8M', image]);
+    execFileSync('mkfs.ext4', ['-q', '-F', image], { stdio: 'ignore' });
+    execFileSync('mount', ['-o', 'loop', image, mountPoint], { stdio: 'ignore' });
+    mounted = true;
+    const device = execFileSync('findmnt', ['-n', '-o', 'SOURCE', mountPoint]).toString().trim().split('/').pop()!;
+    return existsSync(`/sys/fs/ext4/${device}/trigger_fs_error`);
+  } catch {
+    return false;
+  } finally {
+    if (mounted) execFileSync('umount', [mountPoint], { stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
