@@ -137,10 +137,10 @@ export class McpDirectRoute {
   }
 
   /** The request id, the response headers every `/mcp` answer carries, and the request's log line when it ends. */
-  private startRequest(req: IncomingMessage, res: ServerResponse, started: number): typeof PinoLogger.root {
+  private startRequest(req: IncomingMessage, res: ServerResponse, started: number, { cors } = { cors: true }): typeof PinoLogger.root {
     const id = requestIdFor(req, res);
     securityHeaders(req, res, () => undefined);
-    setMcpCorsHeaders(res);
+    if (cors) setMcpCorsHeaders(res);
     const log = PinoLogger.root.child({ reqId: id });
     res.once('close', () => {
       const responseTime = Date.now() - started;
@@ -150,11 +150,15 @@ export class McpDirectRoute {
     return log;
   }
 
-  /** The JSON body parser's answer to malformed JSON, in the shape the application gives it (JSON-RPC -32700). */
+  /**
+   * The application's answer to malformed JSON (JSON-RPC -32700, from the body parser's error
+   * handler, which answers before the CORS middleware runs: no CORS headers, as there).
+   */
   private answerUnparsableBody(req: IncomingMessage, res: ServerResponse, started: number): void {
-    this.startRequest(req, res, started);
-    res.writeHead(400, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-    res.end(JSON.stringify(jsonRpcBodyError({ type: 'entity.parse.failed', status: 400 })));
+    this.startRequest(req, res, started, { cors: false });
+    const body = Buffer.from(JSON.stringify(jsonRpcBodyError({ type: 'entity.parse.failed', status: 400 })));
+    res.writeHead(400, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': body.byteLength });
+    res.end(body);
   }
 
   private fail(res: ServerResponse, error: unknown): void {

@@ -45,7 +45,7 @@ export async function serveWebExchange(
   if ((headers['content-type'] ?? '').startsWith('application/json')) {
     const data = new Uint8Array(await response.arrayBuffer());
     finished = true;
-    res.writeHead(response.status, headers).end(data);
+    res.writeHead(response.status, { ...headers, 'content-length': String(data.byteLength) }).end(data);
     return;
   }
   res.writeHead(response.status, headers);
