@@ -2,7 +2,7 @@ import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
-import { Store, StoreUnavailableError } from './store.port';
+import { Store, StoreEntry, StoreUnavailableError } from './store.port';
 import { expiryFrom } from './ttl';
 
 export interface SqliteStoreOptions {
@@ -27,6 +27,8 @@ const fdatasyncAsync = (fd: number) => new Promise<void>((resolve, reject) => fd
  * statement (`DELETE … RETURNING`, conditional `UPDATE`, `INSERT … ON CONFLICT DO
  * UPDATE … WHERE`): SQLite runs each under the database write lock, which makes
  * `take` and `compareAndSet` atomic across connections, not only within this process.
+ * A `compareAndSet` with further writes is one `BEGIN IMMEDIATE` transaction (write lock
+ * first, then the conditional statement and the writes, committed together).
  * Expired rows are filtered out by every read and deleted periodically.
  *
  * Durability: a write resolves only once the write-ahead log holding it is on disk. SQLite runs
@@ -50,6 +52,8 @@ export class SqliteStore extends Store {
   private readonly logger = new Logger(SqliteStore.name);
   private readonly db: Database.Database;
   private readonly sweepTimer: NodeJS.Timeout;
+  /** compareAndSet with writes on success, in one write transaction (BEGIN IMMEDIATE). */
+  private readonly swapAndWrite: Database.Transaction<(key: string, expected: string | null, next: string, expiresAt: number, now: number, alsoWrite: readonly { key: string; value: string; expiresAt: number }[]) => boolean>;
   private readonly logFd: number;
   private readonly syncLog: (fd: number) => Promise<void>;
   /** A sync that has not started yet: writes committed now join it. */
@@ -112,6 +116,13 @@ export class SqliteStore extends Store {
         ping: this.db.prepare(`INSERT INTO kv (key, value, expires_at) VALUES ('store:ping', '', 0) ON CONFLICT (key) DO UPDATE SET expires_at = 0`),
         sweep: this.db.prepare('DELETE FROM kv WHERE expires_at <= ?'),
       };
+      const { set, insertIfAbsent, replace } = this.statements;
+      this.swapAndWrite = this.db.transaction((key, expected, next, expiresAt, now, alsoWrite) => {
+        const swapped = expected === null ? insertIfAbsent.run(key, next, expiresAt, now) : replace.run(next, expiresAt, key, expected, now);
+        if (swapped.changes !== 1) return false;
+        for (const entry of alsoWrite) set.run(entry.key, entry.value, entry.expiresAt);
+        return true;
+      });
       // Opened now, before any failure: the kernel reports a failed write-back to descriptors opened before it.
       this.logFd = openSync(`${this.file}-wal`, 'r');
     } catch (error) {
@@ -147,10 +158,17 @@ export class SqliteStore extends Store {
     return row !== undefined && row.expires_at > Date.now() ? row.value : null;
   }
 
-  async compareAndSet(key: string, expected: string | null, next: string, ttlMs: number): Promise<boolean> {
+  async compareAndSet(key: string, expected: string | null, next: string, ttlMs: number, alsoWrite: readonly StoreEntry[] = []): Promise<boolean> {
     const now = Date.now();
     const expiresAt = expiryFrom(now, ttlMs);
-    const result = this.write(() =>
+    if (alsoWrite.length > 0) {
+      // One transaction: the swap and the writes commit together or not at all, and reach the disk together.
+      const writes = alsoWrite.map((entry) => ({ key: entry.key, value: entry.value, expiresAt: expiryFrom(now, entry.ttlMs) }));
+      if (!this.run(() => this.swapAndWrite.immediate(key, expected, next, expiresAt, now, writes))) return false;
+      await this.durable();
+      return true;
+    }
+    const result = this.run(() =>
       expected === null
         ? this.statements.insertIfAbsent.run(key, next, expiresAt, now)
         : this.statements.replace.run(next, expiresAt, key, expected, now),
