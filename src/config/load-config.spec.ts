@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EMULATOR_CLIENT_ID, EMULATOR_TENANT_ID } from './emulator.constants';
@@ -33,6 +33,18 @@ describe('loadConfig', () => {
       redirectUri: 'http://localhost:8000/auth/callback',
     });
     expect(config.graphBaseUrl).toBe('http://localhost:8001/v1.0');
+  });
+
+  it('refuses to start on a development signing key file that does not hold a whole key (cut short by a crash), saying what to do', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(join(dataDir, 'signing-key'), '');
+    expect(() => loadConfig({ DATA_DIR: dataDir })).toThrow(/signing-key does not hold a whole signing key \(0 bytes; .*delete it to start with a new key/);
+  });
+
+  it('writes the development signing key through a temporary file it does not leave behind', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    loadConfig({ DATA_DIR: dataDir });
+    expect(readdirSync(dataDir)).toEqual(['signing-key']);
   });
 
   it('generates the development signing key once, keeps it in DATA_DIR with mode 0600 and reuses it', () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
@@ -45,20 +45,66 @@ function parseTrustProxy(value: string | undefined): boolean | number | string {
   return value;
 }
 
-/** The dev-only signing key: generated once, kept in DATA_DIR with mode 0600 so restarts keep sessions. */
+/**
+ * The dev-only signing key: generated once, kept in DATA_DIR with mode 0600 so restarts keep sessions.
+ * Every grant's Entra tokens are encrypted under it, so it must be on disk before anything is: it is
+ * written to a temporary file, flushed, then linked into place (the first of several processes
+ * starting at once wins) and the directory flushed. A crash or a storage failure leaves either no
+ * key file or a complete one, never an empty one.
+ */
 function loadOrCreateDevKey(dataDir: string): Buffer {
   const file = join(dataDir, DEV_KEY_FILE);
-  if (existsSync(file)) return decodeKey(readFileSync(file, 'utf8').trim());
+  if (existsSync(file)) return readDevKey(file);
   const key = randomBytes(32);
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, `${key.toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
-    chmodSync(file, 0o600);
+    const fd = openSync(temp, 'wx', 0o600);
+    try {
+      writeSync(fd, `${key.toString('base64url')}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    // The mode given to open is filtered by the umask; make it exact.
+    chmodSync(temp, 0o600);
+    try {
+      linkSync(temp, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      return readDevKey(file);
+    }
+    fsyncDirectory(dataDir);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     throw new ConfigError([`DATA_DIR: ${dataDir} is not writable (${code}); the server keeps its state and development signing key there`]);
+  } finally {
+    rmSync(temp, { force: true });
   }
   return key;
+}
+
+/** A key file that does not hold a whole key is refused: starting with a short or empty key would be silent and insecure. */
+function readDevKey(file: string): Buffer {
+  const key = decodeKey(readFileSync(file, 'utf8').trim());
+  if (key.length < 32) {
+    throw new ConfigError([
+      `DATA_DIR: ${file} does not hold a whole signing key (${key.length} bytes; was it cut short by a crash or a storage failure?): ` +
+        'restore it from a backup, or delete it to start with a new key (every session, grant and token made with the old one then ends)',
+    ]);
+  }
+  return key;
+}
+
+/** Makes a new directory entry durable (the file's own fsync does not cover its name). */
+function fsyncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function authorityOrigin(value: string, isProduction: boolean, problems: string[]): string {
