@@ -111,7 +111,8 @@ export class EmulatorStore {
   private async addToIndex(name: string, entry: string): Promise<void> {
     const key = `${NAMESPACE}:index:${name}`;
     for (;;) {
-      const raw = await this.store.get(key);
+      // Every sign-in appends to the same few indexes: read for the swap, without waiting for the disk.
+      const raw = await this.store.getForUpdate(key);
       let entries = raw === null ? [] : (JSON.parse(raw) as string[]);
       if (entries.includes(entry)) return;
       if (entries.length >= PRUNE_AT) entries = await this.live(name, entries);

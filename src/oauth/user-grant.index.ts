@@ -60,7 +60,7 @@ export class UserGrantIndex {
   private async update(oid: string, change: (entries: UserGrantEntry[]) => UserGrantEntry[]): Promise<void> {
     const ttlMs = this.config.grantMaxLifetimeDays * DAY_MS;
     for (let attempt = 0; attempt < 5; attempt++) {
-      const current = await this.index.getRaw(oid);
+      const current = await this.index.getRawForUpdate(oid);
       const now = Date.now();
       const next = change((current?.value ?? []).filter((e) => e.expiresAt > now)).slice(-MAX_GRANTS_PER_USER);
       const done = current ? await this.index.replace(oid, current.raw, next, ttlMs) : await this.index.create(oid, next, ttlMs);

@@ -49,7 +49,18 @@ export class JsonStore<T> {
 
   /** The stored JSON text, for a later compare-and-set with `replace`. */
   async getRaw(id: string): Promise<{ value: T; raw: string } | null> {
-    const raw = await this.store.get(this.key(id));
+    return this.parsedRaw(await this.store.get(this.key(id)));
+  }
+
+  /**
+   * Like `getRaw` when only the `replace` that follows uses what was read (see `Store.getForUpdate`):
+   * a key many requests update at once does not wait for the disk between the read and the swap.
+   */
+  async getRawForUpdate(id: string): Promise<{ value: T; raw: string } | null> {
+    return this.parsedRaw(await this.store.getForUpdate(this.key(id)));
+  }
+
+  private parsedRaw(raw: string | null): { value: T; raw: string } | null {
     return raw === null ? null : { value: JSON.parse(raw) as T, raw };
   }
 }

@@ -114,7 +114,12 @@ describe('SqliteStore', () => {
     await sleep(10);
     expect(answered).toBe(0);
     // Committed while the first sync runs: these wait for the next one, which they share.
-    const later = Promise.all([store.set('b', '2', 60_000), store.compareAndSet('c', null, '3', 60_000), store.take('a')]).then(() => answered++);
+    const later = Promise.all([
+      store.set('b', '2', 60_000),
+      store.compareAndSet('c', null, '3', 60_000),
+      store.compareAndSet('d', null, '4', 60_000, [{ key: 'e', value: '5', ttlMs: 60_000 }]),
+      store.take('a'),
+    ]).then(() => answered++);
     expect(syncs).toHaveLength(1);
     syncs.shift()!();
     await first;
@@ -130,6 +135,29 @@ describe('SqliteStore', () => {
     expect([answered, read]).toEqual([2, '2']);
     // Rate-limit counters do not wait for the disk.
     expect((await store.increment('rate', 60_000)).count).toBe(1);
+  });
+
+  it('makes a read wait only when its key has a commit not yet on disk, and a read for a swap never', async () => {
+    const syncs: (() => void)[] = [];
+    const store = new SqliteStore({ dataDir: tempDir(), syncLog: () => new Promise<void>((resolve) => syncs.push(resolve)) });
+    open.push(store);
+    const writing = store.set('old', '1', 60_000);
+    await sleep(10);
+    syncs.shift()!();
+    await writing;
+    const swapping = store.compareAndSet('hot', null, 'v1', 60_000, [{ key: 'also', value: 'x', ttlMs: 60_000 }]);
+    await sleep(10);
+    expect(syncs).toHaveLength(1);
+    // Untouched since its sync: answered at once, though another sync is under way.
+    expect(await store.get('old')).toBe('1');
+    expect(await store.getForUpdate('hot')).toBe('v1');
+    const reads: (string | null)[] = [];
+    const reading = Promise.all([store.get('hot'), store.get('also')]).then((values) => reads.push(...values));
+    await sleep(10);
+    expect(reads).toEqual([]);
+    syncs.shift()!();
+    await Promise.all([swapping, reading]);
+    expect(reads).toEqual(['v1', 'x']);
   });
 
   it('refuses every operation, reads included, once its log could not be written to disk (a read-only or failing disk)', async () => {

@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
@@ -38,8 +38,12 @@ const fdatasyncAsync = (fd: number) => new Promise<void>((resolve, reject) => fd
  * file system turned read-only under us), what was committed since the last good sync may never
  * reach the disk, is still visible to this connection, and the kernel reports the failure only
  * once: the store then refuses every operation, reads included (StoreUnavailableError, so 503),
- * until the process is restarted. Reads also wait for a sync in progress, so no answer is built
- * on data that is not yet on disk (a retried refresh returning a rotated pair, for one).
+ * until the process is restarted. A read of a key whose latest commit is not on disk yet waits
+ * for the sync that puts it there, so no answer is built on such data (a retried refresh
+ * returning a rotated pair, for one); other reads do not wait. `getForUpdate` never waits: the
+ * compareAndSet that follows does, and a key many requests update at once (an index) would
+ * otherwise see one successful swap per sync. Commits of other processes sharing the file are
+ * not tracked: each process waits for its own writes before acknowledging them.
  */
 export class SqliteStore extends Store {
   override describe(): string {
@@ -58,8 +62,12 @@ export class SqliteStore extends Store {
   private readonly syncLog: (fd: number) => Promise<void>;
   /** A sync that has not started yet: writes committed now join it. */
   private nextSync: Promise<void> | undefined;
+  /** The keys written by the commits `nextSync` will cover. */
+  private nextSyncKeys: string[] = [];
   private runningSync: Promise<void> | undefined;
-  /** Set once a sync failed: writes are refused from then on. */
+  /** Keys whose latest commit is not on disk yet, with the sync that will put it there. */
+  private readonly unsynced = new Map<string, Promise<void>>();
+  /** Set once a sync failed: every operation is refused from then on. */
   private failure: StoreUnavailableError | undefined;
   private readonly statements: {
     set: Database.Statement<[string, string, number]>;
@@ -125,6 +133,13 @@ export class SqliteStore extends Store {
       });
       // Opened now, before any failure: the kernel reports a failed write-back to descriptors opened before it.
       this.logFd = openSync(`${this.file}-wal`, 'r');
+      // The names of a new database and its log must be on disk too, not only their contents.
+      const dirFd = openSync(options.dataDir, 'r');
+      try {
+        fsyncSync(dirFd);
+      } finally {
+        closeSync(dirFd);
+      }
     } catch (error) {
       throw new StoreUnavailableError(`SQLite store cannot open ${this.file}: ${describe(error)}`, { cause: error });
     }
@@ -135,26 +150,32 @@ export class SqliteStore extends Store {
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     const expiresAt = expiryFrom(Date.now(), ttlMs);
-    this.write(() => this.statements.set.run(key, value, expiresAt));
-    await this.durable();
+    this.run(() => this.statements.set.run(key, value, expiresAt));
+    await this.durable([key]);
   }
 
   async get(key: string): Promise<string | null> {
-    const value = this.run(() => this.statements.get.get(key, Date.now())?.value ?? null);
-    // What another request committed may still be on its way to the disk: answer from it only once it is there.
-    await (this.nextSync ?? this.runningSync);
+    const value = this.read(key);
+    // Another request's commit of this key may still be on its way to the disk: answer from it only once it is there.
+    const pending = this.unsynced.get(key);
+    if (pending) await pending;
     return value;
   }
 
+  /** Without waiting for the disk: the compareAndSet that follows does (see Store.getForUpdate). */
+  override async getForUpdate(key: string): Promise<string | null> {
+    return this.read(key);
+  }
+
   async delete(key: string): Promise<boolean> {
-    const row = this.write(() => this.statements.delete.get(key));
-    if (row !== undefined) await this.durable();
+    const row = this.run(() => this.statements.delete.get(key));
+    if (row !== undefined) await this.durable([key]);
     return row !== undefined && row.expires_at > Date.now();
   }
 
   async take(key: string): Promise<string | null> {
-    const row = this.write(() => this.statements.take.get(key));
-    if (row !== undefined) await this.durable();
+    const row = this.run(() => this.statements.take.get(key));
+    if (row !== undefined) await this.durable([key]);
     return row !== undefined && row.expires_at > Date.now() ? row.value : null;
   }
 
@@ -165,7 +186,7 @@ export class SqliteStore extends Store {
       // One transaction: the swap and the writes commit together or not at all, and reach the disk together.
       const writes = alsoWrite.map((entry) => ({ key: entry.key, value: entry.value, expiresAt: expiryFrom(now, entry.ttlMs) }));
       if (!this.run(() => this.swapAndWrite.immediate(key, expected, next, expiresAt, now, writes))) return false;
-      await this.durable();
+      await this.durable([key, ...writes.map((entry) => entry.key)]);
       return true;
     }
     const result = this.run(() =>
@@ -174,21 +195,21 @@ export class SqliteStore extends Store {
         : this.statements.replace.run(next, expiresAt, key, expected, now),
     );
     if (result.changes !== 1) return false;
-    await this.durable();
+    await this.durable([key]);
     return true;
   }
 
   async increment(key: string, windowMs: number): Promise<{ count: number; expiresAt: number }> {
     const now = Date.now();
     // Rate-limit counters: losing the last few on a crash is harmless, so they do not wait for the disk.
-    const row = this.write(() => this.statements.increment.get({ key, expiresAt: expiryFrom(now, windowMs), now }))!;
+    const row = this.run(() => this.statements.increment.get({ key, expiresAt: expiryFrom(now, windowMs), now }))!;
     return { count: Number(row.value), expiresAt: row.expires_at };
   }
 
   /** Ready means writable: a tiny write that must reach the disk (a read would pass on a read-only file system). */
   async ping(): Promise<void> {
-    this.write(() => this.statements.ping.run());
-    await this.durable();
+    this.run(() => this.statements.ping.run());
+    await this.durable([]);
   }
 
   async close(): Promise<void> {
@@ -203,28 +224,39 @@ export class SqliteStore extends Store {
   /** Deletes expired rows. Returns how many. */
   sweep(): number {
     try {
-      return this.write(() => this.statements.sweep.run(Date.now())).changes;
+      return this.run(() => this.statements.sweep.run(Date.now())).changes;
     } catch (error) {
       this.logger.warn(`Sweeping expired entries failed: ${describe(error)}`);
       return 0;
     }
   }
 
-  private write<T>(operation: () => T): T {
-    return this.run(operation);
+  private read(key: string): string | null {
+    return this.run(() => this.statements.get.get(key, Date.now())?.value ?? null);
   }
 
   /**
-   * Resolves once everything committed so far is on disk. Syncs run one at a time; a write
-   * committed while one runs joins the next, which starts when it ends.
+   * Resolves once everything committed so far (`keys` just now) is on disk. Called right after
+   * the commit, in the same tick. Syncs run one at a time; a commit made while one runs joins
+   * the next, which starts when it ends: concurrent writes share one sync.
    */
-  private durable(): Promise<void> {
+  private durable(keys: readonly string[]): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.nextSync) return this.nextSync;
+    const sync = this.nextSync ?? this.scheduleSync();
+    for (const key of keys) {
+      this.unsynced.set(key, sync);
+      this.nextSyncKeys.push(key);
+    }
+    return sync;
+  }
+
+  private scheduleSync(): Promise<void> {
     const sync: Promise<void> = (this.runningSync ?? Promise.resolve())
       .catch(() => undefined)
       .then(async () => {
+        const keys = this.nextSyncKeys;
         this.nextSync = undefined;
+        this.nextSyncKeys = [];
         this.runningSync = sync;
         if (this.failure) throw this.failure;
         try {
@@ -232,8 +264,10 @@ export class SqliteStore extends Store {
         } catch (error) {
           this.failure ??= new StoreUnavailableError(`SQLite store could not write its log to disk, unavailable until restarted: ${describe(error)}`, { cause: error });
           this.logger.error(this.failure.message);
+          this.unsynced.clear();
           throw this.failure;
         }
+        for (const key of keys) if (this.unsynced.get(key) === sync) this.unsynced.delete(key);
       })
       .finally(() => {
         if (this.runningSync === sync) this.runningSync = undefined;

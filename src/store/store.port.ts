@@ -18,6 +18,15 @@ export abstract class Store {
   abstract set(key: string, value: string, ttlMs: number): Promise<void>;
   /** The live value under `key`, or null. */
   abstract get(key: string): Promise<string | null>;
+  /**
+   * Like `get`, for a `compareAndSet` that follows (read, change, swap). An adapter that makes a
+   * write durable after others can already see it (SQLite) may return such a value without waiting
+   * for the disk: the swap itself resolves only once it is durable, so nothing is acknowledged on
+   * the strength of this read alone. Answer from `get`, never from this.
+   */
+  getForUpdate(key: string): Promise<string | null> {
+    return this.get(key);
+  }
   /** Deletes `key`; true if a live value was there. */
   abstract delete(key: string): Promise<boolean>;
   /** Atomic read-and-delete: of many concurrent callers, exactly one gets the value. */
