@@ -305,10 +305,9 @@ describe('Fault injection (real processes)', () => {
       expect(proc.stderr()).toMatch(message);
     });
 
-    it('answers 503 with Retry-After once DATA_DIR turns read-only under load (an ext4 error), is no longer ready, and after a repair and restart has lost nothing it acknowledged', async () => {
-      // A file system with open files cannot be remounted read-only by hand (EBUSY): the way it happens
-      // in production is the kernel's, after an I/O error (errors=remount-ro). ext4 lets root raise one.
-      if (!ext4FaultsAllowed) return;
+    // A file system with open files cannot be remounted read-only by hand (EBUSY): the way it happens
+    // in production is the kernel's, after an I/O error (errors=remount-ro). ext4 lets root raise one.
+    (ext4FaultsAllowed ? it : it.skip)('answers 503 with Retry-After once DATA_DIR turns read-only under load (an ext4 error), is no longer ready, and after a repair and restart has lost nothing it acknowledged', async () => {
       const image = join(mkdtempSync(join(tmpdir(), 'fault-ext4-')), 'disk.img');
       execFileSync('truncate', ['-s', '64M', image]);
       execFileSync('mkfs.ext4', ['-q', '-F', image]);
