@@ -9,6 +9,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const MAX_GRANTS_PER_USER = 200;
 
 /** What the connected apps page needs of a grant without reading it (the grant may have ended). */
+type Change = (entries: UserGrantEntry[]) => UserGrantEntry[];
+
 export interface UserGrantEntry {
   grantId: string;
   clientId: string;
@@ -25,10 +27,19 @@ export interface UserGrantEntry {
  * (`/account`). Written when a grant becomes active, with compare-and-set (two sign-ins at
  * once on two instances both land). An entry may outlive its grant (revoked): readers check
  * the grant itself; ended entries are dropped on the next write.
+ *
+ * Within one process the changes of one user are applied in batches: while one compare-and-set
+ * is under way (it resolves once on disk), the changes that arrive join the next one, so many
+ * sign-ins of one user at once make a few writes instead of racing each other until the retries
+ * run out. The retries are for other instances.
  */
 @Injectable()
 export class UserGrantIndex {
   private readonly index: JsonStore<UserGrantEntry[]>;
+  /** Per user: the changes waiting for the next write, and that write's outcome. */
+  private readonly waiting = new Map<string, { changes: Change[]; written: Promise<void> }>();
+  /** Per user: the write under way (settled or not), which the next one follows. */
+  private readonly writing = new Map<string, Promise<void>>();
 
   constructor(
     store: Store,
@@ -57,7 +68,31 @@ export class UserGrantIndex {
     await this.update(oid, (entries) => entries.filter((e) => !grantIds.includes(e.grantId)));
   }
 
-  private async update(oid: string, change: (entries: UserGrantEntry[]) => UserGrantEntry[]): Promise<void> {
+  private update(oid: string, change: Change): Promise<void> {
+    let batch = this.waiting.get(oid);
+    if (!batch) {
+      const changes: Change[] = [];
+      const written = (this.writing.get(oid) ?? Promise.resolve()).then(() => {
+        this.waiting.delete(oid);
+        return this.write(oid, (entries) => changes.reduce((result, next) => next(result), entries));
+      });
+      const settled: Promise<void> = written.then(
+        () => this.forget(oid, settled),
+        () => this.forget(oid, settled),
+      );
+      this.writing.set(oid, settled);
+      batch = { changes, written };
+      this.waiting.set(oid, batch);
+    }
+    batch.changes.push(change);
+    return batch.written;
+  }
+
+  private forget(oid: string, settled: Promise<void>): void {
+    if (this.writing.get(oid) === settled) this.writing.delete(oid);
+  }
+
+  private async write(oid: string, change: Change): Promise<void> {
     const ttlMs = this.config.grantMaxLifetimeDays * DAY_MS;
     for (let attempt = 0; attempt < 5; attempt++) {
       const current = await this.index.getRawForUpdate(oid);
