@@ -55,6 +55,8 @@ interface Measurement {
   non2xx: number;
   rssBeforeMb: number;
   rssAfterMb: number;
+  /** The server process's CPU time (user + system, all threads) per answered request, in µs. */
+  cpuMicrosPerRequest: number;
 }
 
 const children: ChildProcess[] = [];
@@ -128,6 +130,14 @@ async function waitForPort(url: string, timeoutMs = 60_000): Promise<void> {
   }
 }
 
+/** CPU time (user + system, every thread) the process has used, in µs (`/proc/<pid>/stat`, clock ticks of 10 ms). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+const perRequest = (cpuBefore: number, pid: number, answered: number) => Math.round((cpuMicros(pid) - cpuBefore) / Math.max(1, answered));
+
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -192,7 +202,9 @@ async function measure(scenario: Scenario, target: Target, token: string, round:
   await checkAnswer(scenario, target, token);
   await load(loadOptions(scenario, target, token, { duration: settings.warmup }));
   const rssBeforeMb = rssMb(target.pid);
+  const cpuBefore = cpuMicros(target.pid);
   const result = await load(loadOptions(scenario, target, token, { duration: settings.duration }));
+  const cpuMicrosPerRequest = perRequest(cpuBefore, target.pid, result.requests.total - result.non2xx - result.errors);
   const m: Measurement = {
     scenario: scenario.name,
     round,
@@ -206,10 +218,117 @@ async function measure(scenario: Scenario, target: Target, token: string, round:
     non2xx: result.non2xx,
     rssBeforeMb,
     rssAfterMb: rssMb(target.pid),
+    cpuMicrosPerRequest,
   };
   if (m.errors || m.timeouts || m.non2xx) failures.push(`${scenario.name} on ${target.name}, round ${round}: ${m.errors} errors, ${m.timeouts} timeouts, ${m.non2xx} non-2xx`);
   log(`  ${scenario.name} · round ${round} · ${target.name}: ${m.requestsPerSecond} req/s, p50 ${m.latencyP50Ms} ms, p99 ${m.latencyP99Ms} ms`);
   return m;
+}
+
+/** An open HTTP+SSE session (protocol 2024-11-05): its message endpoint and the answers counted on its stream. */
+interface SseSession {
+  endpoint: string;
+  /** JSON-RPC results received so far, and how many of them were tool errors. */
+  answers(): { results: number; errors: number };
+  close(): void;
+}
+
+/** `GET /sse`, the endpoint event, then initialize + initialized over `POST /messages`. */
+async function openSseSession(url: string, token: string): Promise<SseSession> {
+  let endpoint: ((path: string) => void) | undefined;
+  const endpointKnown = new Promise<string>((resolve) => (endpoint = resolve));
+  let results = 0;
+  let errors = 0;
+  let pending = '';
+  const req = httpRequest(`${url}/sse`, { agent: false, headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } }, (res) => {
+    if (res.statusCode !== 200) failures.push(`GET /sse answered ${res.statusCode}`);
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      pending += chunk;
+      const events = pending.split('\n\n');
+      pending = events.pop() ?? '';
+      for (const event of events) {
+        const data = event
+          .split('\n')
+          .filter((line) => line.startsWith('data: '))
+          .map((line) => line.slice(6))
+          .join('\n');
+        if (event.startsWith('event: endpoint')) endpoint?.(data);
+        else if (data.includes('"result"')) {
+          results++;
+          if (data.includes('"isError":true')) errors++;
+        } else if (data.includes('"error"')) errors++;
+      }
+    });
+  });
+  req.on('error', (error) => failures.push(`GET /sse failed: ${error.message}`));
+  req.end();
+  const path = await endpointKnown;
+  const post = (message: unknown) =>
+    fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(message) });
+  await post({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } });
+  await post({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  return { endpoint: path, answers: () => ({ results, errors }), close: () => req.destroy() };
+}
+
+/**
+ * `tools/list` or `tools/call whoami` over one HTTP+SSE session: `POST /messages` is answered 202
+ * and the result goes out on the stream, so req/s here counts the results that arrived on the
+ * stream while the load ran (latencies are autocannon's, up to the 202). Every accepted message
+ * must be answered.
+ */
+async function measureSse(scenario: string, method: 'tools/list' | 'tools/call', target: Target, token: string, round: number): Promise<Measurement> {
+  const session = await openSseSession(target.url, token);
+  const params = method === 'tools/call' ? { name: 'whoami', arguments: {} } : {};
+  const options = (duration: number) => ({
+    url: `${target.url}${session.endpoint}`,
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    connections: settings.connections,
+    duration,
+  });
+  const settle = async (expected: number) => {
+    for (let waited = 0; session.answers().results + session.answers().errors < expected && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  };
+  try {
+    const warm = await load(options(settings.warmup));
+    await settle(warm.requests.total - warm.non2xx - warm.errors);
+    const rssBeforeMb = rssMb(target.pid);
+    const cpuBefore = cpuMicros(target.pid);
+    const before = session.answers();
+    const started = performance.now();
+    const result = await load(options(settings.duration));
+    const accepted = result.requests.total - result.non2xx - result.errors;
+    const answeredDuringLoad = session.answers().results - before.results;
+    const elapsedS = (performance.now() - started) / 1000;
+    await settle(before.results + before.errors + accepted);
+    const after = session.answers();
+    const cpuMicrosPerRequest = perRequest(cpuBefore, target.pid, after.results - before.results);
+    const m: Measurement = {
+      scenario,
+      round,
+      target: target.name,
+      requestsPerSecond: Math.round(answeredDuringLoad / elapsedS),
+      latencyP50Ms: result.latency.p50,
+      latencyP99Ms: result.latency.p99,
+      requests: after.results - before.results,
+      errors: result.errors + (after.errors - before.errors),
+      timeouts: result.timeouts,
+      non2xx: result.non2xx,
+      rssBeforeMb,
+      rssAfterMb: rssMb(target.pid),
+      cpuMicrosPerRequest,
+    };
+    const unanswered = accepted - (after.results - before.results) - (after.errors - before.errors);
+    if (m.errors || m.timeouts || m.non2xx || unanswered > 0) {
+      failures.push(`${scenario}, round ${round}: ${m.errors} errors, ${m.timeouts} timeouts, ${m.non2xx} non-2xx, ${Math.max(0, unanswered)} accepted but never answered`);
+    }
+    log(`  ${scenario} · round ${round} · ${target.name}: ${m.requestsPerSecond} answers/s, 202 p50 ${m.latencyP50Ms} ms, p99 ${m.latencyP99Ms} ms`);
+    return m;
+  } finally {
+    session.close();
+  }
 }
 
 /** Opens `count` idle HTTP+SSE streams with one token and reports the server's RSS growth per stream. */
@@ -366,6 +485,12 @@ async function main(): Promise<void> {
     }
   }
 
+  for (const method of ['tools/list', 'tools/call'] as const) {
+    const name = `${method === 'tools/call' ? 'tools/call whoami' : 'tools/list'} over an HTTP+SSE session (POST /messages)`;
+    log(`Scenario: ${name}`);
+    for (let round = 1; round <= settings.rounds; round++) measurements.push(await measureSse(name, method, us, accessToken, round));
+  }
+
   log(`Leak check: ${settings.leakTotal} tools/call on this server`);
   const leakScenario = scenarios[0]!;
   const first = await load(loadOptions(leakScenario, us, accessToken, { amount: settings.leakFirst }));
@@ -421,11 +546,19 @@ function buildReport(
   streams: { streams: number; rssBeforeMb: number; rssAfterMb: number; kbPerStream: number },
   refresh: RefreshResult[],
 ): { json: unknown; markdown: string } {
-  const ratios: { scenario: string; round: number; reference: string; ratio: number }[] = [];
+  const ratios: { scenario: string; round: number; reference: string; ratio: number; cpuRatio: number }[] = [];
   for (const m of measurements) {
     if (m.target === 'this server') continue;
     const ours = measurements.find((o) => o.scenario === m.scenario && o.round === m.round && o.target === 'this server');
-    if (ours) ratios.push({ scenario: m.scenario, round: m.round, reference: m.target, ratio: Math.round((ours.requestsPerSecond / m.requestsPerSecond) * 100) / 100 });
+    if (ours) {
+      ratios.push({
+        scenario: m.scenario,
+        round: m.round,
+        reference: m.target,
+        ratio: Math.round((ours.requestsPerSecond / m.requestsPerSecond) * 100) / 100,
+        cpuRatio: Math.round((m.cpuMicrosPerRequest / Math.max(1, ours.cpuMicrosPerRequest)) * 100) / 100,
+      });
+    }
   }
   const command = `npm run bench${quick ? ' -- --quick' : ''}`;
   const lines = [
@@ -435,16 +568,20 @@ function buildReport(
     `autocannon -c ${settings.connections}, ${settings.duration} s per measurement after ${settings.warmup} s warm-up, ${settings.rounds} interleaved round(s).`,
     'This server: production build, SQLite store, LOG_LEVEL=info (JSON lines to a file), a real token from the OAuth flow.',
     '',
-    '| scenario | round | server | req/s | p50 ms | p99 ms | errors | RSS before → after MB |',
-    '|---|---:|---|---:|---:|---:|---:|---:|',
+    '| scenario | round | server | req/s | server CPU µs/request | p50 ms | p99 ms | errors | RSS before → after MB |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|',
     ...measurements.map(
       (m) =>
-        `| ${m.scenario} | ${m.round} | ${m.target} | ${m.requestsPerSecond.toLocaleString('en')} | ${m.latencyP50Ms} | ${m.latencyP99Ms} | ${m.errors + m.timeouts + m.non2xx} | ${m.rssBeforeMb} → ${m.rssAfterMb} |`,
+        `| ${m.scenario} | ${m.round} | ${m.target} | ${m.requestsPerSecond.toLocaleString('en')} | ${m.cpuMicrosPerRequest.toLocaleString('en')} | ${m.latencyP50Ms} | ${m.latencyP99Ms} | ${m.errors + m.timeouts + m.non2xx} | ${m.rssBeforeMb} → ${m.rssAfterMb} |`,
     ),
     '',
-    '| scenario | round | ours / reference | ratio |',
-    '|---|---:|---|---:|',
-    ...ratios.map((r) => `| ${r.scenario} | ${r.round} | ${r.reference} | ${r.ratio.toFixed(2)}× |`),
+    'HTTP+SSE rows: req/s counts the results that arrived on the session\'s stream while the load ran; p50/p99 are up to the `202 Accepted` of `POST /messages`.',
+    '',
+    'Ratios above 1 favour this server: req/s ours ÷ reference, and CPU per request reference ÷ ours (the second holds when other work shares the machine).',
+    '',
+    '| scenario | round | ours / reference | req/s ratio | CPU per request ratio |',
+    '|---|---:|---|---:|---:|',
+    ...ratios.map((r) => `| ${r.scenario} | ${r.round} | ${r.reference} | ${r.ratio.toFixed(2)}× | ${r.cpuRatio.toFixed(2)}× |`),
     '',
     `Leak check (this server, 2026-07-28 whoami): RSS ${leak.rssAfterFirstMb} MB after ${leak.firstCalls.toLocaleString('en')} calls, ${leak.rssAfterAllMb} MB after ${leak.totalCalls.toLocaleString('en')} (growth ${leak.growthMb} MB).`,
     '',

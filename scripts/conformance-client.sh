@@ -23,6 +23,12 @@ args=(--server "$url" --protocol "$revision" --timeout 20)
 context_field() {
   node -e 'const v = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT || "{}")[process.argv[1]]; if (typeof v === "string") process.stdout.write(v);' "$1"
 }
+# Calls the scenario lists in its context (toolCalls: [{name, arguments}]), as --call/--args pairs, in order.
+context_calls() {
+  node -e '
+    const calls = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT || "{}").toolCalls;
+    for (const call of Array.isArray(calls) ? calls : []) process.stdout.write(`--call\0${call.name}\0--args\0${JSON.stringify(call.arguments ?? {})}\0`);'
+}
 client_id="$(context_field client_id)"
 client_secret="$(context_field client_secret)"
 if [ -n "$client_id" ]; then args+=(--client-id "$client_id"); fi
@@ -35,6 +41,14 @@ case "$scenario" in
   # One valid tool beside malformed x-mcp-header ones: the valid one stays callable.
   http-invalid-tool-headers) args+=(--call valid_tool --args '{"region":"us-west1"}') ;;
   auth/scope-step-up) args+=(--call test-tool --args '{}') ;;
+  # Arguments whose Mcp-Param-* headers need Base64, then null ones (omitted): the calls the context lists.
+  http-custom-headers) while IFS= read -r -d '' word; do args+=("$word"); done < <(context_calls) ;;
+  # Multi-round-trip requests (SEP-2322): input_required with and without requestState, a plain
+  # call in between, and a result without resultType.
+  sep-2322-client-request-state)
+    args+=(--call test_mrtr_echo_state --call test_mrtr_unrelated --call test_mrtr_no_state --call test_mrtr_no_result_type) ;;
+  # The tool's response stream closes after a priming event: the answer comes on the resumed GET stream.
+  sse-retry) args+=(--call test_reconnection) ;;
   # The document URL the suite's authorization server expects as client_id (it never fetches it).
   auth/basic-cimd) args+=(--list-tools --client-metadata-url https://conformance-test.local/client-metadata.json) ;;
   *) args+=(--list-tools) ;;

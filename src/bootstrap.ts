@@ -2,7 +2,6 @@ import { INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
-import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
@@ -12,9 +11,8 @@ import { QuietNestLogger } from './logging/quiet-nest.logger';
 import { startupSummary } from './logging/startup-summary';
 import { Store } from './store/store.port';
 import { bodyParseErrorHandler } from './shared/oauth-errors/body-parse-error.handler';
-
-/** Request body limit: OAuth forms and MCP JSON-RPC messages are small. */
-const BODY_LIMIT = '256kb';
+import { BODY_LIMIT_BYTES, securityHeaders } from './shared/http/security-headers';
+import { McpDirectRoute } from './mcp/mcp-direct-route';
 
 /**
  * Creates the configured application (not yet listening). Used by main.ts and by
@@ -31,13 +29,14 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useLogger(new QuietNestLogger(app.get(Logger)));
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
-  // Pages set their own, stricter CSP (the consent page); JSON endpoints need none beyond helmet's defaults.
-  app.use(helmet({ contentSecurityPolicy: false, crossOriginResourcePolicy: false }));
+  app.use(securityHeaders);
   app.use(cookieParser());
-  app.useBodyParser('json', { limit: BODY_LIMIT });
-  app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
+  app.useBodyParser('json', { limit: BODY_LIMIT_BYTES });
+  app.useBodyParser('urlencoded', { limit: BODY_LIMIT_BYTES, extended: false });
   app.use(bodyParseErrorHandler);
   app.enableShutdownHooks();
+  // POST /mcp, the hot path, is served in front of Express when it can be (McpDirectRoute).
+  app.get(McpDirectRoute).install(app.getHttpServer());
   return app;
 }
 

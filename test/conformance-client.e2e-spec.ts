@@ -27,16 +27,10 @@ const available = requireOrSkip(
   `run "npm install" (devDependencies "node" and "@modelcontextprotocol/conformance"; expected ${NODE22} and ${CONFORMANCE})`,
 );
 
-/** Scenarios a revision requires that the console client does not pass yet, and why. */
+/** Scenarios a revision requires that the console client does not pass yet, and why; a key per revision tested, empty when it has none. */
 const KNOWN_GAPS: Record<string, Record<string, string>> = {
-  '2025-11-25': {
-    'sse-retry': "warning only (a SHOULD): the MCP SDK v1 transport reconnects the GET stream without Last-Event-ID in this scenario",
-  },
-  '2026-07-28': {
-    'sep-2322-client-request-state': 'needs the client to call the suite\'s fixture tools and echo input-required request state; the adapter only lists tools',
-    'http-custom-headers':
-      'needs several tool calls in one run (test_custom_headers with base64-worthy values, then test_custom_headers_null); the adapter makes one --call',
-  },
+  '2025-11-25': {},
+  '2026-07-28': {},
 };
 
 interface Check {

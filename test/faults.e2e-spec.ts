@@ -277,8 +277,7 @@ describe('Fault injection (real processes)', () => {
     });
   });
 
-  const mountsAllowed = canMountTmpfs();
-  if (!mountsAllowed) process.stderr.write('\n⚠️  SKIPPING the read-only and full DATA_DIR tests: this machine does not allow mounting a tmpfs (needs root and mount rights).\n\n');
+  const mountsAllowed = requireOrSkip('mounting a tmpfs', canMountTmpfs(), 'run as root with mount rights (CAP_SYS_ADMIN), e.g. a privileged container');
   (mountsAllowed ? describe : describe.skip)('DATA_DIR read-only or full (a small tmpfs of its own)', () => {
     let mountPoint: string;
 

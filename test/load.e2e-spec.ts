@@ -6,9 +6,9 @@
 import { formatReport, runLoad } from './load/load-run';
 
 describe('npm run test:load (small)', () => {
-  jest.setTimeout(180_000);
+  jest.setTimeout(300_000);
 
-  it('signs in 10 clients concurrently through the complete flow, then makes 300 tool calls per transport, with no error', async () => {
+  it(`signs in 10 clients concurrently through the complete flow, then makes 300 tool calls per transport, with no error, and the server's memory returns near its baseline`, async () => {
     const report = await runLoad({ flows: 10, calls: 300 });
     process.stderr.write(`${formatReport(report)}\n`);
     expect(report.firstErrors).toEqual([]);
@@ -19,6 +19,8 @@ describe('npm run test:load (small)', () => {
       ['tools/call over streamable-http', 300],
       ['tools/call over sse', 300],
     ]);
-    expect(report.rssBeforeMb).toBeGreaterThan(0);
+    expect(report.memory.baseline.rssMb).toBeGreaterThan(0);
+    expect(report.memory.baseline.heapUsedMb).toBeGreaterThan(0);
+    expect(report.memory.nearBaseline).toBe(true);
   });
 });

@@ -22,8 +22,25 @@ describe('parseCliArgs', () => {
   it('reads a scripted call with JSON arguments', () => {
     const options = parseCliArgs(['--server', 'http://127.0.0.1:9000', '--transport', 'sse', '--call', 'greet', '--args', '{"name":"Adele"}', '--json', '--no-browser', '--timeout', '2']);
     expect(options).toEqual(
-      expect.objectContaining({ server: 'http://127.0.0.1:9000', transport: 'sse', call: 'greet', args: { name: 'Adele' }, json: true, browser: false, timeoutSeconds: 2 }),
+      expect.objectContaining({
+        server: 'http://127.0.0.1:9000',
+        transport: 'sse',
+        calls: [{ name: 'greet', args: { name: 'Adele' } }],
+        json: true,
+        browser: false,
+        timeoutSeconds: 2,
+      }),
     );
+  });
+
+  it('reads repeated --call NAME [--args JSON] pairs in order, each --args belonging to the --call before it', () => {
+    const options = parseCliArgs(['--call', 'first', '--args', '{"a":1}', '--call', 'second', '--json', '--call', 'third', '--args', '{"b":null}']);
+    expect(options.calls).toEqual([
+      { name: 'first', args: { a: 1 } },
+      { name: 'second', args: {} },
+      { name: 'third', args: { b: null } },
+    ]);
+    expect(parseCliArgs(['--list-tools']).calls).toEqual([]);
   });
 
   it('speaks MCP 2025-11-25 over Streamable HTTP with --protocol 2025-11-25', () => {
@@ -35,6 +52,10 @@ describe('parseCliArgs', () => {
     [['--protocol', '2024-11-05'], '--protocol must be "2026-07-28" or "2025-11-25"'],
     [['--transport', 'sse', '--protocol', '2025-11-25'], '--protocol applies to --transport http'],
     [['--args', '{}'], '--args needs --call NAME'],
+    [['--args', '{}', '--call', 'x'], '--args needs --call NAME before it'],
+    [['--call', 'x', '--args', '{}', '--args', '{}'], '--args is given twice for --call x'],
+    [['--call', 'x', '--call', ' '], '--call needs a tool name'],
+    [['--call', 'x', '--list-tools'], 'Use only one of'],
     [['--call', 'x', '--args', '[1]'], '--args must be a JSON object'],
     [['--call', 'x', '--args', '{oops'], 'not valid JSON'],
     [['--list-tools', '--logout'], 'Use only one of'],

@@ -3,6 +3,12 @@ import { UsageError } from './errors';
 
 export type TransportKind = 'http' | 'sse';
 
+/** One `--call NAME` with the `--args JSON` that follows it (default `{}`). */
+export interface ToolCall {
+  name: string;
+  args: Record<string, unknown>;
+}
+
 /** MCP revisions the client speaks over Streamable HTTP (`--protocol`). */
 export const PROTOCOL_REVISIONS = ['2026-07-28', '2025-11-25'] as const;
 export type ProtocolRevision = (typeof PROTOCOL_REVISIONS)[number];
@@ -15,10 +21,8 @@ export interface CliOptions {
   /** The MCP revision for `--transport http` (HTTP+SSE is always 2024-11-05). */
   protocol: ProtocolRevision;
   listTools: boolean;
-  /** `--call NAME` */
-  call?: string;
-  /** `--args JSON`, parsed; only with `--call`. */
-  args?: Record<string, unknown>;
+  /** `--call NAME [--args JSON]`, repeatable: the tool calls to make, in order. */
+  calls: ToolCall[];
   json: boolean;
   logout: boolean;
   browser: boolean;
@@ -50,8 +54,11 @@ Options:
   --transport http|sse  Streamable HTTP at /mcp (default) or HTTP+SSE at /sse
   --protocol REVISION   MCP revision over Streamable HTTP: ${PROTOCOL_REVISIONS.join(' (default) or ')}
   --list-tools          print the server's tools and exit
-  --call NAME           call the tool NAME and print its text content
-  --args JSON           arguments for --call, as a JSON object (default {})
+  --call NAME           call the tool NAME and print its text content; repeat
+                        --call to make several calls in order in one run (the
+                        first that fails ends the run)
+  --args JSON           arguments for the --call before it, as a JSON object
+                        (default {})
   --json                print only the JSON result on stdout
   --logout              revoke the stored tokens for --server and forget them
   --no-browser          print the sign-in URL but do not open a browser
@@ -83,8 +90,9 @@ Exit codes: 0 ok, 1 tool error, 2 usage, 3 authentication failed,
 /** Parses the command line (without `node` and the script). Throws {@link UsageError}. */
 export function parseCliArgs(argv: string[]): CliOptions {
   let values: ReturnType<typeof parse>['values'];
+  let tokens: ReturnType<typeof parse>['tokens'];
   try {
-    values = parse(argv).values;
+    ({ values, tokens } = parse(argv));
   } catch (error) {
     throw new UsageError(`${firstLine(error)}; see --help.`);
   }
@@ -100,12 +108,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
   if (values.protocol !== undefined && transport === 'sse') {
     throw new UsageError('--protocol applies to --transport http; HTTP+SSE always speaks MCP 2024-11-05.');
   }
-  if (values.args !== undefined && values.call === undefined) {
-    throw new UsageError('--args needs --call NAME.');
-  }
-  if (values.call !== undefined && values.call.trim() === '') {
-    throw new UsageError('--call needs a tool name.');
-  }
+  const calls = toolCalls(tokens);
   if (values['client-secret'] !== undefined && values['client-id'] === undefined) {
     throw new UsageError('--client-secret needs --client-id ID.');
   }
@@ -116,7 +119,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
   if (clientMetadataUrl !== undefined && !isMetadataDocumentUrl(clientMetadataUrl)) {
     throw new UsageError(`--client-metadata-url must be an https URL with a path, such as https://example.com/client.json (got "${clientMetadataUrl}").`);
   }
-  const actions = [values['list-tools'], values.call !== undefined, values.logout].filter(Boolean).length;
+  const actions = [values['list-tools'], calls.length > 0, values.logout].filter(Boolean).length;
   if (actions > 1) {
     throw new UsageError('Use only one of --list-tools, --call and --logout.');
   }
@@ -126,8 +129,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     transport,
     protocol: protocol as ProtocolRevision,
     listTools: values['list-tools'] ?? false,
-    call: values.call,
-    args: values.args === undefined ? undefined : parseJsonObject(values.args, '--args'),
+    calls,
     json: values.json ?? false,
     logout: values.logout ?? false,
     browser: !(values['no-browser'] ?? false),
@@ -147,13 +149,14 @@ function parse(argv: string[]) {
     args: argv,
     strict: true,
     allowPositionals: false,
+    tokens: true,
     options: {
       server: { type: 'string' },
       transport: { type: 'string' },
       protocol: { type: 'string' },
       'list-tools': { type: 'boolean' },
-      call: { type: 'string' },
-      args: { type: 'string' },
+      call: { type: 'string', multiple: true },
+      args: { type: 'string', multiple: true },
       json: { type: 'boolean' },
       logout: { type: 'boolean' },
       'no-browser': { type: 'boolean' },
@@ -167,6 +170,29 @@ function parse(argv: string[]) {
       version: { type: 'boolean' },
     },
   });
+}
+
+/**
+ * The `--call NAME [--args JSON]` pairs in command-line order: each `--args` belongs to the
+ * `--call` before it, at most one per call.
+ */
+function toolCalls(tokens: ReturnType<typeof parse>['tokens']): ToolCall[] {
+  const calls: (ToolCall & { argsGiven: boolean })[] = [];
+  for (const token of tokens) {
+    if (token.kind !== 'option' || (token.name !== 'call' && token.name !== 'args')) continue;
+    const value = token.value ?? '';
+    if (token.name === 'call') {
+      if (value.trim() === '') throw new UsageError('--call needs a tool name.');
+      calls.push({ name: value, args: {}, argsGiven: false });
+      continue;
+    }
+    const call = calls[calls.length - 1];
+    if (!call) throw new UsageError('--args needs --call NAME before it.');
+    if (call.argsGiven) throw new UsageError(`--args is given twice for --call ${call.name}; repeat --call NAME for another call.`);
+    call.args = parseJsonObject(value, '--args');
+    call.argsGiven = true;
+  }
+  return calls.map(({ name, args }) => ({ name, args }));
 }
 
 /** Accepts an http(s) base URL; a trailing `/mcp` or `/sse` (a pasted endpoint) is dropped. */

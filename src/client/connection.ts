@@ -2,6 +2,7 @@ import {
   Client as ModernClient,
   SdkHttpError,
   StreamableHTTPClientTransport as ModernStreamableHTTPClientTransport,
+  type Transport as ModernTransport,
   UnauthorizedError as ModernUnauthorizedError,
 } from '@modelcontextprotocol/client';
 import { auth, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
@@ -14,6 +15,7 @@ import { authFailure, sentence } from './auth-errors';
 import { CLIENT_ID_NAME, CLIENT_VERSION } from './client-info';
 import { answerElicitation } from './elicitation';
 import { AuthFailedError, CliError, unreachable, UnreachableError } from './errors';
+import type { Reporter } from './output';
 import { SessionContext, transportLabel } from './session-context';
 
 /** What the console client asks of a connected MCP client, on either SDK line. */
@@ -67,9 +69,44 @@ export async function openConnection(ctx: SessionContext, fetchFn?: typeof fetch
   return connection;
 }
 
+/** The console client's elicitation capability: form mode, the SDK filling in the form's defaults (SEP-1034). */
+const ELICITATION = { form: { applyDefaults: true } };
+
+/**
+ * The SDK v2 client for MCP 2026-07-28. A server there asks for input during a call by answering
+ * `input_required` (SEP-2322, multi-round-trip requests): the SDK fulfils the embedded
+ * `elicitation/create` requests through the handler registered here (the same answer as a 2025
+ * server's elicitation gets), then retries the call on a fresh request id with the
+ * `inputResponses` and a byte-exact echo of the server's `requestState` (none when it sent none).
+ */
+export function createModernClient(reporter: Reporter): ModernClient {
+  const client = new ModernClient(
+    { name: CLIENT_ID_NAME, version: CLIENT_VERSION },
+    { capabilities: { elicitation: ELICITATION }, versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
+  client.setRequestHandler('elicitation/create', (request) => answerElicitation(request.params, reporter));
+  return client;
+}
+
+/**
+ * SEP-2322: a client MUST take a result without `resultType` as complete. The SDK v2 client (2.4.0)
+ * instead rejects such a result on a 2026-07-28 connection ("missing required resultType", its
+ * absent-means-complete rule being kept for earlier revisions only). A message handler set on the
+ * transport before `connect()` is chained by the SDK ahead of its own, on the same message: this one
+ * fills in the default there. Error responses, requests and notifications pass untouched.
+ */
+export function completeWhenResultTypeAbsent(transport: Pick<ModernTransport, 'onmessage'>): void {
+  transport.onmessage = (message) => {
+    if (!('result' in message)) return;
+    const { result } = message;
+    if (result.resultType === undefined) result.resultType = 'complete';
+  };
+}
+
 async function openModern(ctx: SessionContext, fetchFn?: typeof fetch): Promise<Connection & { server?: string }> {
   const transport = new ModernStreamableHTTPClientTransport(ctx.endpoint, { authProvider: ctx.provider, fetch: fetchFn });
-  const client = new ModernClient({ name: CLIENT_ID_NAME, version: CLIENT_VERSION }, { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  completeWhenResultTypeAbsent(transport);
+  const client = createModernClient(ctx.reporter);
   try {
     await client.connect(transport);
   } catch (error) {
@@ -118,7 +155,7 @@ async function openLegacy(ctx: SessionContext, fetchFn?: typeof fetch): Promise<
       ? new SSEClientTransport(endpoint, { authProvider: provider, fetch: fetchFn })
       : new StreamableHTTPClientTransport(endpoint, { authProvider: provider, fetch: fetchFn });
   const negotiated = recordProtocolVersion(transport);
-  const client = new Client({ name: CLIENT_ID_NAME, version: CLIENT_VERSION }, { capabilities: { elicitation: { form: { applyDefaults: true } } } });
+  const client = new Client({ name: CLIENT_ID_NAME, version: CLIENT_VERSION }, { capabilities: { elicitation: ELICITATION } });
   client.setRequestHandler(ElicitRequestSchema, (request) => answerElicitation(request.params, ctx.reporter));
   try {
     await client.connect(transport);

@@ -37,7 +37,7 @@ export async function runClient(io: ClientIo): Promise<ExitCode> {
       io.stdout.write(`${CLIENT_ID_NAME} ${CLIENT_VERSION}\n`);
       return ExitCode.Ok;
     }
-    const interactive = !options.listTools && options.call === undefined && !options.logout;
+    const interactive = !options.listTools && options.calls.length === 0 && !options.logout;
     if (interactive && !(io.stdin.isTTY && io.stdout.isTTY)) {
       throw new UsageError('Nothing to do: pass --list-tools or --call NAME (the interactive prompt needs a terminal); see --help.');
     }

@@ -1,9 +1,9 @@
-import type { CliOptions } from './args';
+import type { ToolCall } from './args';
 import { connectionFailure } from './connection';
 import { CliError } from './errors';
 import { ExitCode } from './exit-codes';
 import { formatJson, formatToolResult, formatTools, Style } from './output';
-import { Session } from './session';
+import type { Session } from './session';
 import { SessionContext } from './session-context';
 import { fetchTools, invokeTool, toolErrorText } from './tools';
 
@@ -12,7 +12,7 @@ import { fetchTools, invokeTool, toolErrorText } from './tools';
  * `--json`), progress and errors on stderr.
  */
 export async function runScripted(
-  session: Session,
+  session: Pick<Session, 'run'>,
   ctx: SessionContext,
   stdout: NodeJS.WritableStream,
   style: Style,
@@ -24,29 +24,32 @@ export async function runScripted(
       stdout.write(options.json ? formatJson({ tools }) : formatTools(tools, style));
       return ExitCode.Ok;
     }
-    return await callAndPrint(session, ctx, options, stdout);
+    return await callAll(session, ctx, options.calls, stdout);
   } catch (error) {
     throw await connectionFailure(ctx, error);
   }
 }
 
-async function callAndPrint(
-  session: Session,
-  ctx: SessionContext,
-  options: CliOptions,
-  stdout: NodeJS.WritableStream,
-): Promise<ExitCode> {
-  const name = options.call!;
-  const result = await session.run((client) => invokeTool(client, name, options.args ?? {}));
-  if (options.json) {
-    stdout.write(formatJson(result));
-  } else if (!result.isError) {
-    stdout.write(formatToolResult(result));
-  }
-  if (result.isError) {
-    if (options.json) ctx.reporter.error(toolErrorText(name, result));
-    else throw new CliError(toolErrorText(name, result), ExitCode.ToolError);
-    return ExitCode.ToolError;
+/**
+ * The `--call`s in command-line order, on one connection: each result is printed as it arrives
+ * (with `--json`, one JSON document per call), and the first call that fails ends the run with
+ * exit code 1, so a later call never runs on the assumption that an earlier one worked.
+ */
+async function callAll(session: Pick<Session, 'run'>, ctx: SessionContext, calls: ToolCall[], stdout: NodeJS.WritableStream): Promise<ExitCode> {
+  const { json } = ctx.options;
+  for (const { name, args } of calls) {
+    if (calls.length > 1) ctx.reporter.step(`Calling ${name}...`);
+    const result = await session.run((client) => invokeTool(client, name, args));
+    if (json) {
+      stdout.write(formatJson(result));
+    } else if (!result.isError) {
+      stdout.write(formatToolResult(result));
+    }
+    if (result.isError) {
+      if (!json) throw new CliError(toolErrorText(name, result), ExitCode.ToolError);
+      ctx.reporter.error(toolErrorText(name, result));
+      return ExitCode.ToolError;
+    }
   }
   return ExitCode.Ok;
 }

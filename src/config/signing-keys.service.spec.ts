@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { AppConfig } from './app-config';
-import { SigningKeysService } from './signing-keys.service';
+import { hkdfSha256, SigningKeysService } from './signing-keys.service';
 
 function keys(signingKey: Buffer, signingKeyPrevious?: Buffer): SigningKeysService {
   return new SigningKeysService({ signingKey, signingKeyPrevious } as AppConfig);
@@ -50,5 +50,13 @@ describe('SigningKeysService', () => {
     const service = keys(newKey);
     const tampered = service.encrypt('x', 'ctx').replace(/^v1\.[^.]+/, (m) => m.slice(0, -2) + 'AA');
     expect(service.decrypt(tampered, 'ctx')).toBeNull();
+  });
+
+  it('derives an extra-key binding with HKDF-SHA256 exactly as RFC 5869 does, so values sealed before stay readable', () => {
+    const info = Buffer.from('mcp-entra-server/bound-secret/v1');
+    for (const salt of [Buffer.from('old-refresh-token'), Buffer.alloc(0), randomBytes(200)]) {
+      const ikm = randomBytes(32);
+      expect(hkdfSha256(ikm, salt, info).equals(Buffer.from(hkdfSync('sha256', ikm, salt, info, 32)))).toBe(true);
+    }
   });
 });

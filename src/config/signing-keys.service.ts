@@ -15,6 +15,18 @@ function derive(master: Buffer, purpose: KeyPurpose): Buffer {
   return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `mcp-entra-server/${purpose}/v1`, 32));
 }
 
+const BOUND_SECRET_INFO = Buffer.from('mcp-entra-server/bound-secret/v1');
+
+/**
+ * HKDF-SHA256 (RFC 5869) for a 32-byte key, i.e. one output block: PRK = HMAC(salt, IKM),
+ * OKM = HMAC(PRK, info ‖ 0x01). The same bytes as `hkdfSync('sha256', ikm, salt, info, 32)`,
+ * for a fraction of its cost per call (it is called on every refresh-token rotation).
+ */
+export function hkdfSha256(ikm: Buffer, salt: Buffer, info: Buffer): Buffer {
+  const prk = createHmac('sha256', salt).update(ikm).digest();
+  return createHmac('sha256', prk).update(info).update(Buffer.of(1)).digest();
+}
+
 /**
  * Keys derived from AUTH_SIGNING_KEY. The current key signs and encrypts; the
  * previous key (AUTH_SIGNING_KEY_PREVIOUS), during rotation, is only accepted for
@@ -80,7 +92,7 @@ export class SigningKeysService {
 
   private keyFor(base: Buffer, extraKey?: string): Buffer {
     if (extraKey === undefined) return base;
-    return Buffer.from(hkdfSync('sha256', base, Buffer.from(extraKey), 'mcp-entra-server/bound-secret/v1', 32));
+    return hkdfSha256(base, Buffer.from(extraKey), BOUND_SECRET_INFO);
   }
 
   private pair(purpose: KeyPurpose): KeyPair {

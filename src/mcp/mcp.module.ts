@@ -7,6 +7,7 @@ import { McpBearerGuard } from './bearer-token.guard';
 import { McpBearerStrategy } from './bearer.strategy';
 import { EntraBearerStrategy } from './entra-bearer.strategy';
 import { McpCorsMiddleware } from './mcp-cors.middleware';
+import { McpDirectRoute } from './mcp-direct-route';
 import { McpServerFactory } from './mcp-server.factory';
 import { McpSessionRegistry } from './mcp-session.registry';
 import { DEFAULT_MCP_OPTIONS, MCP_OPTIONS } from './mcp.options';
@@ -45,6 +46,7 @@ import { WhoamiTool } from './whoami.tool';
     McpServerFactory,
     McpSessionRegistry,
     StreamableHttpService,
+    McpDirectRoute,
     SseSessionRelay,
     SseService,
     UserProfileTools,

@@ -1,14 +1,14 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { createMcpHandler } from '@modelcontextprotocol/server';
-import type { AuthInfo, McpHttpHandler } from '@modelcontextprotocol/server';
-import { toNodeHandler } from '@modelcontextprotocol/node';
-import type { NodeMcpRequestHandler } from '@modelcontextprotocol/node';
+import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import type { Request, Response } from 'express';
 import { UserContext } from '../shared/user-context';
 import { scrubbingQuotedInput } from './header-mismatch.scrubber';
 import { authInfoFor, McpServerFactory } from './mcp-server.factory';
 import { MCP_OPTIONS, McpOptions } from './mcp.options';
 import { RequestScopePolicy } from './request-scope.policy';
+import { serveWebExchange } from './web-exchange';
 
 /**
  * MCP Streamable HTTP (`POST/GET/DELETE /mcp`), both protocol eras, stateless: any
@@ -26,31 +26,33 @@ import { RequestScopePolicy } from './request-scope.policy';
 export class StreamableHttpService implements OnModuleDestroy {
   private readonly logger = new Logger(StreamableHttpService.name);
   private readonly handler: McpHttpHandler;
-  private readonly serveNode: NodeMcpRequestHandler;
 
   constructor(
     servers: McpServerFactory,
-    private readonly scopes: RequestScopePolicy,
+    readonly scopes: RequestScopePolicy,
     @Inject(MCP_OPTIONS) options: McpOptions,
   ) {
     // The SDK reports refused requests here too: they are the client's mistakes, not ours.
     const onerror = (error: Error): void => this.logger.debug({ msg: 'MCP request refused or failed', error: error.message });
     this.handler = scrubbingQuotedInput(createMcpHandler(() => servers.create(), { legacy: 'stateless', keepAliveMs: options.keepAliveMs, onerror }));
-    this.serveNode = toNodeHandler(this.handler, {
-      onerror: (error) => this.logger.error({ msg: 'MCP request failed unexpectedly', error: error.name }, error.stack),
-    });
   }
 
   /**
    * Nest has already parsed the body: the SDK gets it as the parsed body (and the raw
    * response, because it may stream). Scopes are checked first, on the HTTP request.
    */
-  async handle(req: Request & { auth?: AuthInfo }, res: Response, user: UserContext): Promise<void> {
+  async handle(req: Request, res: Response, user: UserContext): Promise<void> {
     const body: unknown = req.method === 'POST' ? req.body : undefined;
     this.scopes.assertAllowed(user, body);
-    req.auth = authInfoFor(user);
-    await this.serveNode(req, res, body);
+    await this.serve(req, res, user, body);
   }
+
+  /** Serves a request whose scopes are already checked (`body`: the parsed POST body, or undefined). */
+  serve(req: IncomingMessage, res: ServerResponse, user: UserContext, body: unknown): Promise<void> {
+    return serveWebExchange(this.handler, req, res, { authInfo: authInfoFor(user), parsedBody: body, onerror: this.failed });
+  }
+
+  private readonly failed = (error: Error): void => this.logger.error({ msg: 'MCP request failed unexpectedly', error: error.name }, error.stack);
 
   async onModuleDestroy(): Promise<void> {
     await this.handler.close();

@@ -6,7 +6,7 @@ import { constantTimeEqual, sha256 } from '../config/constant-time';
 import { SigningKeysService } from '../config/signing-keys.service';
 import type { RegisteredClient } from '../client-registry/registered-client';
 import { JsonStore } from '../store/json-store';
-import { Store } from '../store/store.port';
+import { Store, StoreEntry } from '../store/store.port';
 import { AuthorizationCodeService } from './authorization-code.service';
 import { verifyPkceS256 } from './checks/pkce';
 import { isThisServerResource } from './checks/resource';
@@ -59,7 +59,7 @@ export class TokenService {
   private readonly refreshTokens: JsonStore<RefreshTokenRecord>;
 
   constructor(
-    store: Store,
+    private readonly store: Store,
     private readonly config: AppConfig,
     private readonly keys: SigningKeysService,
     private readonly grants: GrantService,
@@ -139,19 +139,18 @@ export class TokenService {
       if (record.rotated) return this.respond(await this.retryRotated(token, record, grant));
 
       await this.refreshUpstreamIfExpired(grant);
-      const pair = await this.issuePair(grant, scopes);
+      const { pair, writes, refreshHash } = this.newPair(grant, scopes);
       const rotated: RefreshTokenRecord = {
         ...record,
         rotated: {
           at: Date.now(),
-          successorHash: sha256(pair.refreshToken!),
+          successorHash: refreshHash!,
           sealedPair: this.keys.encrypt(JSON.stringify(pair), `rt:${hash}`, token),
         },
       };
-      if (await this.refreshTokens.replace(hash, current.raw, rotated, Math.max(1, record.expiresAt - Date.now()))) return this.respond(pair);
-      // Someone rotated it concurrently: drop our pair, then answer like a retry.
-      await this.accessTokens.delete(sha256(pair.accessToken));
-      await this.refreshTokens.delete(sha256(pair.refreshToken!));
+      // One atomic step: the new pair is stored if and only if this rotation wins.
+      if (await this.refreshTokens.replace(hash, current.raw, rotated, Math.max(1, record.expiresAt - Date.now()), writes)) return this.respond(pair);
+      // Someone rotated it concurrently (nothing of ours was stored): answer like a retry.
     }
     throw new OAuthError(OAuthErrorCode.TemporarilyUnavailable, 'The refresh token is being used concurrently; please retry.');
   }
@@ -211,27 +210,38 @@ export class TokenService {
   }
 
   private async issuePair(grant: GrantRecord, scopes: string[]): Promise<IssuedPair> {
+    const { pair, writes } = this.newPair(grant, scopes);
+    for (const write of writes) await this.store.set(write.key, write.value, write.ttlMs);
+    return pair;
+  }
+
+  /** New tokens for the grant and the store writes that make them valid (only their hashes are stored). */
+  private newPair(grant: GrantRecord, scopes: string[]): { pair: IssuedPair; writes: StoreEntry[]; refreshHash?: string } {
     const now = Date.now();
     const grantLeft = grant.expiresAt - now;
     const accessTtl = Math.min(this.config.accessTokenTtlSeconds * 1000, grantLeft);
     const accessToken = newToken();
-    await this.accessTokens.set(
-      sha256(accessToken),
-      { grantId: grant.id, clientId: grant.clientId, scopes, resource: grant.resource, expiresAt: now + accessTtl },
-      accessTtl,
-    );
+    const writes = [
+      this.accessTokens.entry(
+        sha256(accessToken),
+        { grantId: grant.id, clientId: grant.clientId, scopes, resource: grant.resource, expiresAt: now + accessTtl },
+        accessTtl,
+      ),
+    ];
     const pair: IssuedPair = { accessToken, accessExpiresAt: now + accessTtl, scopes };
-    if (grant.offline) {
-      const refreshTtl = Math.min(this.config.refreshTokenTtlDays * DAY_MS, grantLeft);
-      const refreshToken = newToken();
-      await this.refreshTokens.set(
-        sha256(refreshToken),
+    if (!grant.offline) return { pair, writes };
+    const refreshTtl = Math.min(this.config.refreshTokenTtlDays * DAY_MS, grantLeft);
+    const refreshToken = newToken();
+    const refreshHash = sha256(refreshToken);
+    writes.push(
+      this.refreshTokens.entry(
+        refreshHash,
         { grantId: grant.id, clientId: grant.clientId, scopes: grant.scopes, resource: grant.resource, expiresAt: now + refreshTtl },
         refreshTtl,
-      );
-      pair.refreshToken = refreshToken;
-    }
-    return pair;
+      ),
+    );
+    pair.refreshToken = refreshToken;
+    return { pair, writes, refreshHash };
   }
 
   private respond(pair: IssuedPair): TokenResponse {

@@ -1,4 +1,4 @@
-import { Store } from './store.port';
+import { Store, StoreEntry } from './store.port';
 
 /** Typed JSON access to one key namespace of the store (`<namespace>:<id>`). */
 export class JsonStore<T> {
@@ -34,9 +34,17 @@ export class JsonStore<T> {
     return this.store.compareAndSet(this.key(id), null, JSON.stringify(value), ttlMs);
   }
 
-  /** Replaces `expected` (as read by `getRaw`) with `next`; false if someone else changed it first. */
-  replace(id: string, expectedRaw: string, next: T, ttlMs: number): Promise<boolean> {
-    return this.store.compareAndSet(this.key(id), expectedRaw, JSON.stringify(next), ttlMs);
+  /**
+   * Replaces `expected` (as read by `getRaw`) with `next`; false if someone else changed it first.
+   * `alsoWrite` (see `entry`) is written in the same atomic step, only if the replacement happens.
+   */
+  replace(id: string, expectedRaw: string, next: T, ttlMs: number, alsoWrite?: readonly StoreEntry[]): Promise<boolean> {
+    return this.store.compareAndSet(this.key(id), expectedRaw, JSON.stringify(next), ttlMs, alsoWrite);
+  }
+
+  /** A write of `value` under `id`, for `replace(…, alsoWrite)` of this or another namespace. */
+  entry(id: string, value: T, ttlMs: number): StoreEntry {
+    return { key: this.key(id), value: JSON.stringify(value), ttlMs };
   }
 
   /** The stored JSON text, for a later compare-and-set with `replace`. */

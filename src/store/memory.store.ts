@@ -1,4 +1,4 @@
-import { Store } from './store.port';
+import { Store, StoreEntry } from './store.port';
 import { expiryFrom } from './ttl';
 
 interface Entry {
@@ -43,10 +43,12 @@ export class MemoryStore extends Store {
     return entry?.value ?? null;
   }
 
-  async compareAndSet(key: string, expected: string | null, next: string, ttlMs: number): Promise<boolean> {
+  async compareAndSet(key: string, expected: string | null, next: string, ttlMs: number, alsoWrite: readonly StoreEntry[] = []): Promise<boolean> {
     const current = this.live(key)?.value ?? null;
     if (current !== expected) return false;
-    this.entries.set(key, { value: next, expiresAt: expiryFrom(this.now(), ttlMs) });
+    const now = this.now();
+    const writes = [{ key, value: next, expiresAt: expiryFrom(now, ttlMs) }, ...alsoWrite.map((e) => ({ key: e.key, value: e.value, expiresAt: expiryFrom(now, e.ttlMs) }))];
+    for (const write of writes) this.entries.set(write.key, { value: write.value, expiresAt: write.expiresAt });
     return true;
   }
 

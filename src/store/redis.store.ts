@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
-import { Store, StoreUnavailableError } from './store.port';
+import { Store, StoreEntry, StoreUnavailableError } from './store.port';
 import { expiryFrom } from './ttl';
 
 export interface RedisStoreOptions {
@@ -15,8 +15,10 @@ export interface RedisStoreOptions {
 }
 
 /**
- * Compare-and-set in one atomic script. ARGV: mode (`absent` = set-if-absent, `equals`),
- * expected value, next value, TTL in ms (<= 0: the value expires at once, so it is deleted).
+ * Compare-and-set in one atomic script. KEYS[1]: the key compared; KEYS[2…]: keys written
+ * too when the swap happens. ARGV: mode (`absent` = set-if-absent, `equals`), expected value,
+ * next value, TTL in ms (<= 0: the value expires at once, so it is deleted), then a value and
+ * a TTL for each further key.
  */
 const COMPARE_AND_SET = `
 local current = redis.call('GET', KEYS[1])
@@ -25,10 +27,14 @@ if ARGV[1] == 'absent' then
 elseif current ~= ARGV[2] then
   return 0
 end
-if tonumber(ARGV[4]) > 0 then
-  redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
-else
-  redis.call('DEL', KEYS[1])
+for i = 1, #KEYS do
+  local value, ttl
+  if i == 1 then value, ttl = ARGV[3], ARGV[4] else value, ttl = ARGV[2 * i + 1], ARGV[2 * i + 2] end
+  if tonumber(ttl) > 0 then
+    redis.call('SET', KEYS[i], value, 'PX', ttl)
+  else
+    redis.call('DEL', KEYS[i])
+  end
 end
 return 1
 `;
@@ -42,7 +48,8 @@ return {count, redis.call('PTTL', KEYS[1])}
 
 type RedisWithScripts = Redis & {
   mcpIncrement(key: string, windowMs: number): Promise<[number, number]>;
-  mcpCompareAndSet(key: string, mode: 'absent' | 'equals', expected: string, next: string, ttlMs: number): Promise<number>;
+  /** The number of keys first (the script takes KEYS[1] and the written keys), then the keys, then ARGV. */
+  mcpCompareAndSet(...args: (string | number)[]): Promise<number>;
 };
 
 /**
@@ -88,7 +95,7 @@ export class RedisStore extends Store {
       // Keep reconnecting (never give up), backing off to one attempt per 2 s.
       retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
     }) as RedisWithScripts;
-    this.client.defineCommand('mcpCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET });
+    this.client.defineCommand('mcpCompareAndSet', { lua: COMPARE_AND_SET });
     this.client.defineCommand('mcpIncrement', { numberOfKeys: 1, lua: INCREMENT });
     this.client.on('error', (error: Error) => {
       this.lastProblem = this.redact(error.message);
@@ -120,11 +127,13 @@ export class RedisStore extends Store {
     return this.call('GETDEL', () => this.client.getdel(this.k(key)));
   }
 
-  async compareAndSet(key: string, expected: string | null, next: string, ttlMs: number): Promise<boolean> {
+  async compareAndSet(key: string, expected: string | null, next: string, ttlMs: number, alsoWrite: readonly StoreEntry[] = []): Promise<boolean> {
     const ttl = expiryFrom(0, ttlMs);
     const mode = expected === null ? 'absent' : 'equals';
+    const keys = [this.k(key), ...alsoWrite.map((entry) => this.k(entry.key))];
+    const values = alsoWrite.flatMap((entry) => [entry.value, expiryFrom(0, entry.ttlMs)]);
     const result = await this.call('compare-and-set', () =>
-      this.client.mcpCompareAndSet(this.k(key), mode, expected ?? '', next, ttl),
+      this.client.mcpCompareAndSet(keys.length, ...keys, mode, expected ?? '', next, ttl, ...values),
     );
     return result === 1;
   }

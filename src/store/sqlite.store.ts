@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
-import { Store, StoreUnavailableError } from './store.port';
+import { Store, StoreEntry, StoreUnavailableError } from './store.port';
 import { expiryFrom } from './ttl';
 
 export interface SqliteStoreOptions {
@@ -23,6 +23,8 @@ export interface SqliteStoreOptions {
  * statement (`DELETE … RETURNING`, conditional `UPDATE`, `INSERT … ON CONFLICT DO
  * UPDATE … WHERE`): SQLite runs each under the database write lock, which makes
  * `take` and `compareAndSet` atomic across connections, not only within this process.
+ * A `compareAndSet` with further writes is one `BEGIN IMMEDIATE` transaction (write lock
+ * first, then the conditional statement and the writes, committed together).
  * Expired rows are filtered out by every read and deleted periodically.
  */
 export class SqliteStore extends Store {
@@ -36,6 +38,8 @@ export class SqliteStore extends Store {
   private readonly logger = new Logger(SqliteStore.name);
   private readonly db: Database.Database;
   private readonly sweepTimer: NodeJS.Timeout;
+  /** compareAndSet with writes on success, in one write transaction (BEGIN IMMEDIATE). */
+  private readonly swapAndWrite: Database.Transaction<(key: string, expected: string | null, next: string, expiresAt: number, now: number, alsoWrite: readonly { key: string; value: string; expiresAt: number }[]) => boolean>;
   private readonly statements: {
     set: Database.Statement<[string, string, number]>;
     get: Database.Statement<[string, number], { value: string }>;
@@ -91,6 +95,13 @@ export class SqliteStore extends Store {
         ping: this.db.prepare('SELECT count(*) FROM kv WHERE 0'),
         sweep: this.db.prepare('DELETE FROM kv WHERE expires_at <= ?'),
       };
+      const { set, insertIfAbsent, replace } = this.statements;
+      this.swapAndWrite = this.db.transaction((key, expected, next, expiresAt, now, alsoWrite) => {
+        const swapped = expected === null ? insertIfAbsent.run(key, next, expiresAt, now) : replace.run(next, expiresAt, key, expected, now);
+        if (swapped.changes !== 1) return false;
+        for (const entry of alsoWrite) set.run(entry.key, entry.value, entry.expiresAt);
+        return true;
+      });
     } catch (error) {
       throw new StoreUnavailableError(`SQLite store cannot open ${this.file}: ${describe(error)}`, { cause: error });
     }
@@ -117,9 +128,14 @@ export class SqliteStore extends Store {
     return row !== undefined && row.expires_at > Date.now() ? row.value : null;
   }
 
-  async compareAndSet(key: string, expected: string | null, next: string, ttlMs: number): Promise<boolean> {
+  async compareAndSet(key: string, expected: string | null, next: string, ttlMs: number, alsoWrite: readonly StoreEntry[] = []): Promise<boolean> {
     const now = Date.now();
     const expiresAt = expiryFrom(now, ttlMs);
+    if (alsoWrite.length > 0) {
+      // One transaction: the swap and the writes commit together or not at all.
+      const writes = alsoWrite.map((entry) => ({ key: entry.key, value: entry.value, expiresAt: expiryFrom(now, entry.ttlMs) }));
+      return this.run(() => this.swapAndWrite.immediate(key, expected, next, expiresAt, now, writes));
+    }
     const result = this.run(() =>
       expected === null
         ? this.statements.insertIfAbsent.run(key, next, expiresAt, now)

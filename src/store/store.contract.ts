@@ -201,6 +201,41 @@ export function describeStoreContract(name: string, create: () => Store | Promis
         expect(winners).toHaveLength(1);
         expect(await store.get('state:race')).toBe(`by-${winners[0]}`);
       });
+
+      it('writes the extra entries, each with its own TTL, when the swap happens', async () => {
+        await store.set('rt:old', 'live', LONG_TTL_MS);
+        const extra = [
+          { key: 'at:new', value: 'access', ttlMs: SHORT_TTL_MS },
+          { key: 'rt:new', value: 'refresh', ttlMs: LONG_TTL_MS },
+        ];
+        expect(await store.compareAndSet('rt:old', 'live', 'rotated', LONG_TTL_MS, extra)).toBe(true);
+        expect([await store.get('rt:old'), await store.get('at:new'), await store.get('rt:new')]).toEqual(['rotated', 'access', 'refresh']);
+        await sleep(PAST_EXPIRY_MS);
+        expect([await store.get('at:new'), await store.get('rt:new')]).toEqual([null, 'refresh']);
+      });
+
+      it('writes none of the extra entries when the swap does not happen (stale or absent expected value, or a value already there)', async () => {
+        await store.set('rt:old', 'rotated', LONG_TTL_MS);
+        const extra = (n: number) => [{ key: `at:${n}`, value: 'access', ttlMs: LONG_TTL_MS }];
+        expect(await store.compareAndSet('rt:old', 'live', 'rotated-again', LONG_TTL_MS, extra(1))).toBe(false);
+        expect(await store.compareAndSet('rt:none', 'live', 'rotated', LONG_TTL_MS, extra(2))).toBe(false);
+        expect(await store.compareAndSet('rt:old', null, 'other', LONG_TTL_MS, extra(3))).toBe(false);
+        expect([await store.get('at:1'), await store.get('at:2'), await store.get('at:3'), await store.get('rt:old')]).toEqual([null, null, null, 'rotated']);
+      });
+
+      it(`writes the extra entries of exactly one of ${CONCURRENT_CALLERS} concurrent callers swapping the same expected value`, async () => {
+        await store.set('rt:race', 'live', LONG_TTL_MS);
+        const results = await Promise.all(
+          Array.from({ length: CONCURRENT_CALLERS }, (_, i) =>
+            store.compareAndSet('rt:race', 'live', `rotated-by-${i}`, LONG_TTL_MS, [{ key: `rt:successor-${i}`, value: 'refresh', ttlMs: LONG_TTL_MS }]),
+          ),
+        );
+        const written = await Promise.all(Array.from({ length: CONCURRENT_CALLERS }, (_, i) => store.get(`rt:successor-${i}`)));
+        const winners = results.flatMap((won, i) => (won ? [i] : []));
+        expect(winners).toHaveLength(1);
+        expect(written.flatMap((value, i) => (value === null ? [] : [i]))).toEqual(winners);
+        expect(await store.get('rt:race')).toBe(`rotated-by-${winners[0]}`);
+      });
     });
 
     describe('increment (fixed-window counter)', () => {

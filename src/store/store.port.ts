@@ -6,6 +6,13 @@
  *
  * Adapters: SQLite (default, durable), Redis (several instances), memory (unit tests).
  */
+/** One value to write, with its TTL in milliseconds (see `Store.compareAndSet`). */
+export interface StoreEntry {
+  key: string;
+  value: string;
+  ttlMs: number;
+}
+
 export abstract class Store {
   /** Writes `value` under `key`, replacing any previous value, for `ttlMs` milliseconds. */
   abstract set(key: string, value: string, ttlMs: number): Promise<void>;
@@ -18,8 +25,10 @@ export abstract class Store {
   /**
    * Atomically replaces the value under `key` with `next` (TTL `ttlMs`) if the current
    * live value equals `expected` (`null` = absent, i.e. set-if-absent). True if it did.
+   * `alsoWrite` entries are set (like `set`) in the same atomic step when, and only when, the
+   * swap happens: nobody sees the swap without them, and a failed swap writes nothing.
    */
-  abstract compareAndSet(key: string, expected: string | null, next: string, ttlMs: number): Promise<boolean>;
+  abstract compareAndSet(key: string, expected: string | null, next: string, ttlMs: number, alsoWrite?: readonly StoreEntry[]): Promise<boolean>;
   /**
    * Atomically adds one to the counter under `key` and returns the new count with the
    * counter's expiry (epoch ms). An absent or expired counter starts at 1 with a TTL of

@@ -1,7 +1,9 @@
 /**
  * `npm run test:load -- [--flows N] [--calls M]`: N concurrent complete OAuth flows against the
  * emulator, then M tool calls over each MCP transport; prints rates, p50/p99, errors and the
- * server's RSS before and after. Exits 1 when any request failed.
+ * server's memory (heapUsed and RSS after a full GC) at a warmed-up baseline and after the load.
+ * Exits 1 when any request failed or the memory did not return near baseline (the criterion
+ * is printed with the numbers; see MEMORY_CRITERION).
  */
 import { parseArgs } from 'node:util';
 import { formatReport, runLoad } from './load-run';
@@ -13,7 +15,7 @@ async function main(): Promise<void> {
   process.stdout.write(`load: ${flows} concurrent OAuth flows, then ${calls} tool calls per transport\n`);
   const report = await runLoad({ flows, calls });
   process.stdout.write(`${formatReport(report)}\n`);
-  process.exitCode = report.errors === 0 ? 0 : 1;
+  process.exitCode = report.errors === 0 && report.memory.nearBaseline ? 0 : 1;
 }
 
 void main();

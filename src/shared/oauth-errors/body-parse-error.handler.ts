@@ -3,7 +3,7 @@ import { renderErrorPage } from '../pages/html';
 import { sendPage } from '../pages/page-headers';
 
 /** What body-parser attaches to the errors it raises (http-errors). */
-interface BodyParserError {
+export interface BodyParserError {
   status?: number;
   type?: string;
   /** zlib's numeric error number, kept by body-parser when inflating fails (corrupt gzip/deflate/br data). */
@@ -50,6 +50,16 @@ function describe(error: BodyParserError): string {
 }
 
 /**
+ * The JSON-RPC answer on the MCP transports. JSON-RPC 2.0 §5.1: -32700 for a body that cannot
+ * be parsed (bad JSON, corrupt compression); -32600 for a request we would not read at all (too
+ * large, unsupported encoding or charset).
+ */
+export function jsonRpcBodyError(error: BodyParserError): { jsonrpc: '2.0'; error: { code: number; message: string }; id: null } {
+  const unparsable = error.type === 'entity.parse.failed' || isDecompressionError(error);
+  return { jsonrpc: '2.0', error: { code: unparsable ? -32700 : -32600, message: describe(error) }, id: null };
+}
+
+/**
  * Express error middleware, installed right after the body parsers: a body that cannot be
  * parsed (malformed JSON, too large, corrupt or unknown encoding) fails before any Nest route
  * runs, so the routes' own error shapes never apply. This answers in the shape the endpoint
@@ -66,10 +76,7 @@ export function bodyParseErrorHandler(error: unknown, req: Request, res: Respons
   }
   res.status(status).set('Cache-Control', 'no-store');
   if (MCP_PATHS.includes(req.path)) {
-    // JSON-RPC 2.0 §5.1: -32700 for a body that cannot be parsed (bad JSON, corrupt compression);
-    // -32600 for a request we would not read at all (too large, unsupported encoding or charset).
-    const unparsable = error.type === 'entity.parse.failed' || isDecompressionError(error);
-    res.json({ jsonrpc: '2.0', error: { code: unparsable ? -32700 : -32600, message: description }, id: null });
+    res.json(jsonRpcBodyError(error));
     return;
   }
   res.json({ error: 'invalid_request', error_description: description });
