@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { AppConfig } from './config/app-config';
+import { expressMessageClasses } from './express-prototypes';
 
 /**
  * Nest's Express adapter with the HTTP server's limits set on purpose instead of Node's defaults:
@@ -17,6 +18,7 @@ import { AppConfig } from './config/app-config';
  * - headers: Node's 16 KB limit (431 beyond) and at most 100 header lines are kept.
  * Node checks the timeouts every `connectionsCheckingInterval`; it is kept well under the
  * shortest timeout so they hold to within a fraction of a second.
+ * Requests and responses are constructed with Express's prototypes (see expressMessageClasses).
  */
 export class LimitedExpressAdapter extends ExpressAdapter {
   constructor(private readonly limits: AppConfig['http']) {
@@ -32,6 +34,7 @@ export class LimitedExpressAdapter extends ExpressAdapter {
         requestTimeout: requestTimeoutMs,
         keepAliveTimeout: keepAliveTimeoutMs,
         connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(headersTimeoutMs / 4))),
+        ...expressMessageClasses(this.getInstance()),
       },
       this.getInstance(),
     );

@@ -105,6 +105,18 @@ describe('POST /mcp served in front of the application (direct route)', () => {
     expect(status).toBe(403);
   });
 
+  it('forgets a request whose client leaves mid-body, and serves the next one', async () => {
+    const call = whoamiCall(token);
+    const body = call.body as string;
+    await new Promise<void>((resolve) => {
+      const req = httpRequest(`${server.url}/mcp`, { method: 'POST', headers: { ...(call.headers as Record<string, string>), 'content-length': String(body.length) } });
+      req.on('error', () => resolve());
+      req.write(body.slice(0, 10), () => setTimeout(() => (req.destroy(), resolve()), 50));
+    });
+    const next = await fetch(`${server.url}/mcp`, whoamiCall(token));
+    expect(next.status).toBe(200);
+  });
+
   it('honours a revocation on the very next request (no cached token check)', async () => {
     const { accessToken, client } = await obtainTokens(server);
     expect((await fetch(`${server.url}/mcp`, whoamiCall(accessToken))).status).toBe(200);

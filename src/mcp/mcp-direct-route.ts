@@ -179,5 +179,9 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
     req.once('error', reject);
+    // A connection closed before the body ended (the client left, or the request timeout fired).
+    req.once('close', () => {
+      if (!req.complete) reject(new Error('The request body ended early.'));
+    });
   });
 }

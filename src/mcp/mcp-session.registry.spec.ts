@@ -18,7 +18,7 @@ const user = (grantId: string, oid = `oid-${grantId}`): UserContext => ({
   grantId,
 });
 
-/** A session whose server records being closed and, like the SDK, reports it through onclose. */
+/** A session whose transport records being closed and, like the SDK's, reports it through onclose. */
 function session(registry: McpSessionRegistry, id: string, grantId: string, lastActivityAt = Date.now()): McpSession & { closed: boolean } {
   const fake = {
     id,
@@ -26,8 +26,7 @@ function session(registry: McpSessionRegistry, id: string, grantId: string, last
     owner: { grantId, oid: `oid-${grantId}` },
     lastActivityAt,
     closed: false,
-    transport: {},
-    server: {
+    transport: {
       close: async () => {
         fake.closed = true;
         registry.remove(id);
@@ -115,7 +114,7 @@ describe('McpSessionRegistry', () => {
     expect(() => registry.assertRoomFor(user('g2'))).not.toThrow();
     expect(() => registry.assertRoomFor(user('g1'))).toThrow(McpHttpError);
 
-    await registry.peek('a')!.server.close();
+    await registry.peek('a')!.transport.close();
 
     expect(() => registry.assertRoomFor(user('g1'))).not.toThrow();
   });

@@ -1,22 +1,23 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { Server } from '@modelcontextprotocol/server';
-import type { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import { AppConfig } from '../config/app-config';
 import { GrantLiveness } from '../oauth/grant-liveness';
 import { UserContext } from '../shared/user-context';
 import { tooManySessionsError } from './mcp-http.errors';
 import { MCP_OPTIONS, McpOptions } from './mcp.options';
-
-interface SessionBase {
-  id: string;
-  /** The grant (and user) that opened the session: only they may use it. */
-  owner: { grantId: string; oid: string };
-  server: Server;
-  lastActivityAt: number;
-}
+import type { SseStreamTransport } from './sse-stream.transport';
 
 /** `/mcp` keeps no sessions (stateless, both eras): only HTTP+SSE streams live here. */
-export type McpSession = SessionBase & { kind: 'sse'; transport: SSEServerTransport };
+export interface McpSession {
+  id: string;
+  kind: 'sse';
+  /** The grant (and user) that opened the session: only they may use it. */
+  owner: { grantId: string; oid: string };
+  transport: SseStreamTransport;
+  /** The session's MCP server, created when its first message arrives: an idle stream holds none. */
+  server?: Promise<Server>;
+  lastActivityAt: number;
+}
 
 export type McpSessionKind = McpSession['kind'];
 
@@ -31,7 +32,7 @@ const GRANT_CHECK_BATCH = 32;
  * One periodic sweep closes idle sessions (no request for MCP_SESSION_IDLE_SECONDS) and
  * sessions whose grant has ended (revoked or expired, on any instance: the grant lives in the
  * shared store), so an open stream does not outlive its grant by up to the idle timeout.
- * Closing a session's server closes its transport (the client sees its stream end), which
+ * Closing a session's transport ends its stream (and its server, if it has one), which
  * removes it from here.
  */
 @Injectable()
@@ -57,6 +58,11 @@ export class McpSessionRegistry implements OnModuleDestroy {
 
   get size(): number {
     return this.sessions.size;
+  }
+
+  /** Every open session, whoever owns it: for work on all streams (keep-alive), never for serving requests. */
+  all(): IterableIterator<McpSession> {
+    return this.sessions.values();
   }
 
   /**
@@ -167,10 +173,9 @@ export class McpSessionRegistry implements OnModuleDestroy {
     await this.closeEnded();
   }
 
-
   private close(session: McpSession): Promise<void> {
     this.sessions.delete(session.id);
-    return session.server.close().catch((error: unknown) => {
+    return session.transport.close().catch((error: unknown) => {
       this.logger.warn({ msg: 'Closing an MCP session failed', error: error instanceof Error ? error.name : typeof error });
     });
   }

@@ -22,6 +22,7 @@ import { InProcessMessageBus } from '../store/in-process.message-bus';
 import { MemoryStore } from '../store/memory.store';
 import { MessageBus } from '../store/message-bus.port';
 import { Store } from '../store/store.port';
+import { McpSessionRegistry } from './mcp-session.registry';
 import { McpTool } from './mcp-tool.decorator';
 import { McpModule } from './mcp.module';
 import { MCP_OPTIONS } from './mcp.options';
@@ -565,6 +566,24 @@ describe('McpModule (fake OAuth ports, tiny Graph)', () => {
       controller.abort();
       expect(text).toMatch(/^event: endpoint\ndata: \/messages\?sessionId=[0-9a-f-]{36}\n\n/);
       expect(text).toContain(': keepalive\n\n');
+    });
+
+    it('gives an idle SSE stream no MCP server: the session builds it when its first message arrives', async () => {
+      const stream = await openSessionStream(url, 'sse', 'adele-token');
+      const sessions = app.get(McpSessionRegistry);
+      try {
+        expect(sessions.peek(stream.sessionId)).toBeDefined();
+        expect(sessions.peek(stream.sessionId)?.server).toBeUndefined();
+        const res = await fetch(`${url}/messages?sessionId=${stream.sessionId}`, {
+          method: 'POST',
+          headers: { ...JSON_AND_SSE, authorization: 'Bearer adele-token' },
+          body: JSON.stringify(initialize),
+        });
+        expect(res.status).toBe(202);
+        expect(sessions.peek(stream.sessionId)?.server).toBeDefined();
+      } finally {
+        stream.abort();
+      }
     });
 
     it('refuses a new SSE session beyond MCP_MAX_SESSIONS_PER_GRANT with 429 and a readable JSON error, and keeps the open ones', async () => {

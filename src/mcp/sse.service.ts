@@ -1,18 +1,16 @@
-import { Inject, Injectable } from '@nestjs/common';
-// The v1 transport, frozen in server-legacy (CommonJS build under `require`). Pinned 2.3.1 brings its
-// own @modelcontextprotocol/core 2.3.1 next to the 2.4.0 one of @modelcontextprotocol/server: the
-// Transport contract is structural and unchanged, so the v2 Server connects it as is.
-import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import type { Server } from '@modelcontextprotocol/server';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../config/app-config';
 import { UserContext } from '../shared/user-context';
 import { McpHttpError, relayTimeoutError, sessionNotFoundError } from './mcp-http.errors';
 import { authInfoFor, McpServerFactory } from './mcp-server.factory';
-import { McpSessionRegistry } from './mcp-session.registry';
+import { McpSession, McpSessionRegistry } from './mcp-session.registry';
 import { MCP_OPTIONS, McpOptions } from './mcp.options';
 import { RequestScopePolicy } from './request-scope.policy';
 import { sseMessageProblem } from './sse-message.check';
 import { SseDelivery, SseSessionRelay } from './sse-session.relay';
+import { SseStreamTransport } from './sse-stream.transport';
 
 /** The SDK's SSE session ids are UUIDs; anything else names no session (and never reaches the store). */
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -22,10 +20,14 @@ const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
  * `GET /sse` opens the stream and the session on this instance; `POST /messages?sessionId=…`
  * sends a message into it from any instance (SseSessionRelay carries it to the holder) and is
  * answered 202 once the holder has taken it, before it is handled: the answer goes out on the stream.
+ *
+ * An idle stream costs little: its MCP server is created when its first message arrives, and one
+ * timer sends the keep-alive comments of every stream.
  */
 @Injectable()
-export class SseService {
+export class SseService implements OnModuleDestroy {
   private readonly messagesPath: string;
+  private readonly keepAlive: NodeJS.Timeout;
 
   constructor(
     config: AppConfig,
@@ -33,34 +35,37 @@ export class SseService {
     private readonly servers: McpServerFactory,
     private readonly scopes: RequestScopePolicy,
     private readonly relay: SseSessionRelay,
-    @Inject(MCP_OPTIONS) private readonly options: McpOptions,
+    @Inject(MCP_OPTIONS) options: McpOptions,
   ) {
     this.messagesPath = `${new URL(config.serverUrl).pathname.replace(/\/+$/, '')}/messages`;
     relay.serveLocally((sessionId, user, message) => this.deliverLocally(sessionId, user, message));
+    // Comment lines keep proxies from cutting an idle stream; a stream opened since the last round gets its first one sooner.
+    this.keepAlive = setInterval(() => {
+      for (const session of this.sessions.all()) session.transport.keepAlive();
+    }, options.keepAliveMs);
+    this.keepAlive.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.keepAlive);
   }
 
   async open(res: Response, user: UserContext): Promise<void> {
     this.scopes.assertAllowed(user, undefined);
     this.sessions.assertRoomFor(user);
-    const transport = new SSEServerTransport(this.messagesPath, res);
+    const transport = new SseStreamTransport(this.messagesPath, res);
+    const id = transport.sessionId;
     const owner = { grantId: user.grantId, oid: user.oid };
     // Before the stream opens: if the store cannot take the record, the client gets a 503 it can retry.
-    await this.relay.claim(transport.sessionId, owner);
-    const server = this.servers.create();
-    // Comment lines keep proxies from cutting an idle stream (SSE: lines starting with ':' are ignored).
-    const keepAlive = setInterval(() => {
-      if (!res.writableEnded) res.write(': keepalive\n\n');
-    }, this.options.keepAliveMs);
-    keepAlive.unref();
-    // The client disconnecting closes the transport, then the server: either way the session goes.
-    server.onclose = () => {
-      clearInterval(keepAlive);
-      this.sessions.remove(transport.sessionId);
-      void this.relay.release(transport.sessionId);
+    await this.relay.claim(id, owner);
+    // The client disconnecting, or the registry closing the session, closes the transport (and its server, if any).
+    transport.onclose = () => {
+      this.sessions.remove(id);
+      void this.relay.release(id);
     };
     res.setHeader('X-Accel-Buffering', 'no');
-    this.sessions.add({ id: transport.sessionId, kind: 'sse', owner, server, transport, lastActivityAt: Date.now() });
-    await server.connect(transport);
+    this.sessions.add({ id, kind: 'sse', owner, transport, lastActivityAt: Date.now() });
+    await transport.open();
   }
 
   async post(req: Request, res: Response, user: UserContext, sessionId: unknown): Promise<void> {
@@ -91,11 +96,19 @@ export class SseService {
   private async deliverLocally(sessionId: string, user: UserContext, message: unknown): Promise<Exclude<SseDelivery, 'timeout'>> {
     const session = this.sessions.find(sessionId, user, 'sse');
     if (!session) return 'not-found';
+    await (session.server ??= this.serve(session));
     try {
       await session.transport.handleMessage(message, { authInfo: authInfoFor(user) });
     } catch {
       return 'invalid';
     }
     return 'accepted';
+  }
+
+  /** The session's MCP server, connected to its (already open) stream: from here on the server's own protocol state lives with the session. */
+  private async serve(session: McpSession): Promise<Server> {
+    const server = this.servers.create();
+    await server.connect(session.transport);
+    return server;
   }
 }
