@@ -58,6 +58,12 @@ export class SseService implements OnModuleDestroy {
     const owner = { grantId: user.grantId, oid: user.oid };
     // Before the stream opens: if the store cannot take the record, the client gets a 503 it can retry.
     await this.relay.claim(id, owner);
+    // The client may have left while the claim was being stored (a real wait on Redis): its
+    // stream's 'close' is past, so a session opened now would never hear it. Nothing to open.
+    if (res.destroyed) {
+      await this.relay.release(id);
+      return;
+    }
     // The client disconnecting, or the registry closing the session, closes the transport (and its server, if any).
     transport.onclose = () => {
       this.sessions.remove(id);
