@@ -44,8 +44,10 @@ describe('The development log', () => {
       redirect: 'manual',
     });
     await response.text();
-    await waitForOutput(server, 'req-lines-1');
-    const lines = linesWith('req-lines-1').filter((line) => line.includes('GET /auth/callback?'));
+    // Other lines of the request (the refused callback's warning) may be written before its request line.
+    const requestLines = () => linesWith('req-lines-1').filter((line) => line.includes('GET /auth/callback?'));
+    for (const deadline = Date.now() + 10_000; requestLines().length === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+    const lines = requestLines();
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/GET \/auth\/callback\?code=\[REDACTED\]&state=\[REDACTED\] \d{3} \d+ ms/);
     expect(lines[0]!.length).toBeLessThan(250);
