@@ -99,7 +99,8 @@ export function completeWhenResultTypeAbsent(transport: Pick<ModernTransport, 'o
   transport.onmessage = (message) => {
     if (!('result' in message)) return;
     const { result } = message;
-    if (result.resultType === undefined) result.resultType = 'complete';
+    // A result that is not an object is the SDK's to refuse.
+    if (typeof result === 'object' && result !== null && result.resultType === undefined) result.resultType = 'complete';
   };
 }
 
