@@ -12,6 +12,7 @@ import { isAllowedHost, presentedHost } from './allowed-host';
 import { McpBearerStrategy } from './bearer.strategy';
 import { EntraBearerStrategy } from './entra-bearer.strategy';
 import { setMcpCorsHeaders } from './mcp-cors.middleware';
+import { RequestScopePolicy } from './request-scope.policy';
 import { StreamableHttpService } from './streamable-http.service';
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -54,6 +55,7 @@ export class McpDirectRoute {
     private readonly config: AppConfig,
     ours: McpBearerStrategy,
     entra: EntraBearerStrategy,
+    private readonly scopes: RequestScopePolicy,
     private readonly streamableHttp: StreamableHttpService,
   ) {
     // The order of McpBearerGuard: in `both` mode Entra's strategy passes (null) on opaque tokens.
@@ -113,7 +115,7 @@ export class McpDirectRoute {
       return;
     }
     try {
-      this.streamableHttp.scopes.assertAllowed(user, body);
+      this.scopes.assertAllowed(user, body);
     } catch {
       // 403 insufficient_scope with its challenge: the application checks again and answers.
       (req as IncomingMessage & { body?: unknown }).body = body;

@@ -29,7 +29,7 @@ export class StreamableHttpService implements OnModuleDestroy {
 
   constructor(
     servers: McpServerFactory,
-    readonly scopes: RequestScopePolicy,
+    private readonly scopes: RequestScopePolicy,
     @Inject(MCP_OPTIONS) options: McpOptions,
   ) {
     // The SDK reports refused requests here too: they are the client's mistakes, not ours.

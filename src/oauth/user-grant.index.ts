@@ -9,8 +9,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const MAX_GRANTS_PER_USER = 200;
 
 /** What the connected apps page needs of a grant without reading it (the grant may have ended). */
-type Change = (entries: UserGrantEntry[]) => UserGrantEntry[];
-
 export interface UserGrantEntry {
   grantId: string;
   clientId: string;
@@ -21,6 +19,9 @@ export interface UserGrantEntry {
   /** Epoch ms (GRANT_MAX_LIFETIME_DAYS after creation). */
   expiresAt: number;
 }
+
+/** One change to a user's list of grants, applied in order with the others of its batch. */
+type Change = (entries: UserGrantEntry[]) => UserGrantEntry[];
 
 /**
  * `user-grants:<oid>`: the grants of one user, so that the user can see and revoke them
