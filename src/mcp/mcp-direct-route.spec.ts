@@ -10,6 +10,7 @@ import { EntraBearerStrategy } from './entra-bearer.strategy';
 import { McpDirectRoute } from './mcp-direct-route';
 import { RequestScopePolicy } from './request-scope.policy';
 import { StreamableHttpService } from './streamable-http.service';
+import { ToolCallFastPath } from './tool-call-fast-path';
 
 const adele = { oid: 'oid-a', clientId: 'c', scopes: ['mcp:tools'], grantId: 'g' } as UserContext;
 const GOOD = 'good-token';
@@ -37,6 +38,8 @@ async function start(logLevel: AppConfig['logLevel'] = 'info') {
     {} as EntraBearerStrategy,
     scopes as unknown as RequestScopePolicy,
     streamableHttp as unknown as StreamableHttpService,
+    // No tool call here is one the fast path serves: every request reaches StreamableHttpService.serve.
+    { match: () => undefined } as unknown as ToolCallFastPath,
   );
   const http: Server = createServer((req, res) => {
     application.push(`${req.method} ${req.url}`);

@@ -14,6 +14,7 @@ import { EntraBearerStrategy } from './entra-bearer.strategy';
 import { setMcpCorsHeaders } from './mcp-cors.middleware';
 import { RequestScopePolicy } from './request-scope.policy';
 import { StreamableHttpService } from './streamable-http.service';
+import { ToolCallFastPath } from './tool-call-fast-path';
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -33,7 +34,8 @@ const MAX_REMEMBERED_HOSTS = 8;
  * code — the Host check (DNS rebinding), the bearer strategies of the configured AUTH_MODE
  * (this server's tokens and/or Entra's), the scope policy, the security and CORS headers, one
  * request log line with a request id bound to every line — and hands the parsed body to the
- * same StreamableHttpService. Tool calls still run through Nest's guards and interceptors
+ * same StreamableHttpService — or, for a plain `tools/call`, to ToolCallFastPath, which answers it
+ * without the SDK's per-request machinery. Tool calls still run through Nest's guards and interceptors
  * (ExternalContextCreator), so per-tool scopes, roles, the user context and audit are unchanged.
  *
  * Only the successful case is served here. Anything else — another route or method, a body
@@ -57,6 +59,7 @@ export class McpDirectRoute {
     entra: EntraBearerStrategy,
     private readonly scopes: RequestScopePolicy,
     private readonly streamableHttp: StreamableHttpService,
+    private readonly fastPath: ToolCallFastPath,
   ) {
     // The order of McpBearerGuard: in `both` mode Entra's strategy passes (null) on opaque tokens.
     this.strategies = { proxy: [ours], direct: [entra], both: [entra, ours] }[config.authMode];
@@ -122,7 +125,8 @@ export class McpDirectRoute {
       return application(req, res);
     }
     const log = this.startRequest(req, res, started);
-    await storage.run(new Store(log), () => this.streamableHttp.serve(req, res, user, body));
+    const call = this.fastPath.match(req.headers, body);
+    await storage.run(new Store(log), () => (call ? this.fastPath.serve(call, req, res, user, body) : this.streamableHttp.serve(req, res, user, body)));
   }
 
   /** The configured strategies in McpBearerGuard's order; null when none accepts the token (or one fails). */

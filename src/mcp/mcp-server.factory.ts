@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
-import type { AuthInfo, CacheHint, Tool } from '@modelcontextprotocol/server';
+import type { AuthInfo, CacheHint, CallToolResult, Implementation, Tool } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { AppConfig } from '../config/app-config';
 import { UserContext } from '../shared/user-context';
@@ -29,9 +29,15 @@ export const LIST_CACHE_HINT: CacheHint = { ttlMs: 300_000, cacheScope: 'private
  * `authInfo`, which every handler sees as `ctx.http.authInfo`. The access token itself is
  * deliberately not passed on: no tool needs it.
  */
-export function authInfoFor(user: UserContext): AuthInfo {
-  return { token: '', clientId: user.clientId, scopes: user.scopes, extra: { user } };
+export function authInfoFor(user: UserContext, toolCallOutcome?: ToolCallOutcome): AuthInfo {
+  return { token: '', clientId: user.clientId, scopes: user.scopes, extra: toolCallOutcome ? { user, toolCallOutcome } : { user } };
 }
+
+/**
+ * A `tools/call` already run by ToolCallFastPath, whose answer the SDK encodes: the tool's result,
+ * or what the call threw. Set by this server only (never from the request).
+ */
+export type ToolCallOutcome = { result: CallToolResult } | { error: unknown };
 
 function userOf(authInfo: AuthInfo | undefined): UserContext {
   const user = authInfo?.extra?.user as UserContext | undefined;
@@ -51,17 +57,21 @@ function userOf(authInfo: AuthInfo | undefined): UserContext {
 @Injectable()
 export class McpServerFactory {
   private readonly validator = new AjvJsonSchemaValidator();
+  /** MCP `serverInfo`: what every answer names as its server. */
+  readonly serverInfo: Implementation;
   /** Built on first use: the registry knows the tools once every module has initialised. */
   private instructions?: string;
 
   constructor(
     private readonly registry: ToolRegistry,
     private readonly toolCalls: ToolCallService,
-    private readonly config: AppConfig,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.serverInfo = { ...SERVER_INFO, title: config.serverName };
+  }
 
   create(): Server {
-    const server = new Server({ ...SERVER_INFO, title: this.config.serverName }, {
+    const server = new Server(this.serverInfo, {
       capabilities: { tools: { listChanged: false } },
       instructions: (this.instructions ??= serverInstructions(this.registry.list())),
       jsonSchemaValidator: this.validator,
@@ -70,7 +80,9 @@ export class McpServerFactory {
     // Only the tools this caller's Entra app roles and groups allow (per-tool authorization).
     server.setRequestHandler('tools/list', (_request, ctx) => ({ tools: this.registry.listFor(userOf(ctx.http?.authInfo)) }));
     server.setRequestHandler('tools/call', async (request, ctx) => {
-      const result = await this.toolCalls.call(request.params.name, request.params.arguments, userOf(ctx.http?.authInfo), ctx.mcpReq.signal);
+      const ran = ctx.http?.authInfo?.extra?.toolCallOutcome as ToolCallOutcome | undefined;
+      if (ran && 'error' in ran) throw ran.error;
+      const result = ran ? ran.result : await this.toolCalls.call(request.params.name, request.params.arguments, userOf(ctx.http?.authInfo), ctx.mcpReq.signal);
       // The era's wire shape of a tool result (the SDK leaves this to low-level handlers).
       return server.projectCallToolResult(result, undefined);
     });

@@ -18,6 +18,7 @@ import { SseSessionRelay } from './sse-session.relay';
 import { SseService } from './sse.service';
 import { StreamableHttpController } from './streamable-http.controller';
 import { StreamableHttpService } from './streamable-http.service';
+import { ToolCallFastPath } from './tool-call-fast-path';
 import { ToolCallService } from './tool-call.service';
 import { ToolRegistry } from './tool-registry';
 import { UserContextAccessor } from './user-context.accessor';
@@ -47,6 +48,7 @@ import { WhoamiTool } from './whoami.tool';
     McpSessionRegistry,
     StreamableHttpService,
     McpDirectRoute,
+    ToolCallFastPath,
     SseSessionRelay,
     SseService,
     UserProfileTools,

@@ -5,7 +5,7 @@ import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import type { Request, Response } from 'express';
 import { UserContext } from '../shared/user-context';
 import { scrubbingQuotedInput } from './header-mismatch.scrubber';
-import { authInfoFor, McpServerFactory } from './mcp-server.factory';
+import { authInfoFor, McpServerFactory, ToolCallOutcome } from './mcp-server.factory';
 import { MCP_OPTIONS, McpOptions } from './mcp.options';
 import { RequestScopePolicy } from './request-scope.policy';
 import { serveWebExchange } from './web-exchange';
@@ -47,9 +47,12 @@ export class StreamableHttpService implements OnModuleDestroy {
     await this.serve(req, res, user, body);
   }
 
-  /** Serves a request whose scopes are already checked (`body`: the parsed POST body, or undefined). */
-  serve(req: IncomingMessage, res: ServerResponse, user: UserContext, body: unknown): Promise<void> {
-    return serveWebExchange(this.handler, req, res, { authInfo: authInfoFor(user), parsedBody: body, onerror: this.failed });
+  /**
+   * Serves a request whose scopes are already checked (`body`: the parsed POST body, or undefined).
+   * `toolCallOutcome`: the request's `tools/call` has already run (ToolCallFastPath), the SDK only answers it.
+   */
+  serve(req: IncomingMessage, res: ServerResponse, user: UserContext, body: unknown, toolCallOutcome?: ToolCallOutcome): Promise<void> {
+    return serveWebExchange(this.handler, req, res, { authInfo: authInfoFor(user, toolCallOutcome), parsedBody: body, onerror: this.failed });
   }
 
   private readonly failed = (error: Error): void => this.logger.error({ msg: 'MCP request failed unexpectedly', error: error.name }, error.stack);
