@@ -159,11 +159,12 @@ export class ToolCallFastPath {
     }
     if (call.era === 'modern') {
       const result = { ...outcome.result, resultType: 'complete', _meta: { [SERVER_INFO_META_KEY]: this.servers.serverInfo } };
-      const data = Buffer.from(JSON.stringify({ result, jsonrpc: '2.0', id: call.id }));
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': data.byteLength }).end(data);
+      const data = JSON.stringify({ result, jsonrpc: '2.0', id: call.id });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }).end(data);
       return;
     }
-    const data = Buffer.from(`event: message\ndata: ${JSON.stringify({ result: outcome.result, jsonrpc: '2.0', id: call.id })}\n\n`);
-    res.writeHead(200, { ...EVENT_STREAM_HEADERS, 'content-length': data.byteLength }).end(data);
+    const data = `event: message\ndata: ${JSON.stringify({ result: outcome.result, jsonrpc: '2.0', id: call.id })}\n\n`;
+    // A string, not a Buffer: Node then sends the head and the body in one write.
+    res.writeHead(200, { ...EVENT_STREAM_HEADERS, 'content-length': Buffer.byteLength(data) }).end(data);
   }
 }
