@@ -12,12 +12,13 @@ import { ToolRegistry } from './tool-registry';
 const MODERN_REVISION = '2026-07-28';
 const LEGACY_REVISIONS: ReadonlySet<string> = new Set(['2025-11-25', '2025-06-18', '2025-03-26']);
 
-/** The keys of the 2026-07-28 per-request `_meta` envelope a client always sends (nothing else may ride along). */
+/** The keys of the 2026-07-28 per-request `_meta` envelope (nothing else may ride along; clientInfo must be there). */
 const ENVELOPE_KEYS: ReadonlySet<string> = new Set([
   'io.modelcontextprotocol/protocolVersion',
   'io.modelcontextprotocol/clientInfo',
   'io.modelcontextprotocol/clientCapabilities',
 ]);
+const CLIENT_INFO_META_KEY = 'io.modelcontextprotocol/clientInfo';
 const BODY_KEYS: ReadonlySet<string> = new Set(['jsonrpc', 'id', 'method', 'params']);
 const PARAMS_KEYS: ReadonlySet<string> = new Set(['name', 'arguments', '_meta']);
 const RESULT_KEYS: ReadonlySet<string> = new Set(['content', 'structuredContent', 'isError']);
@@ -83,7 +84,7 @@ export function matchFastToolCall(headers: IncomingHttpHeaders, body: unknown, i
   if (route.kind === 'modern') {
     if (route.messageKind !== 'request' || route.classification.revision !== MODERN_REVISION) return undefined;
     if (version !== MODERN_REVISION || method !== 'tools/call' || nameHeader !== name || name.startsWith('=?')) return undefined;
-    if (!isPlainObject(meta) || !hasOnlyKeys(meta, ENVELOPE_KEYS)) return undefined;
+    if (!isPlainObject(meta) || !hasOnlyKeys(meta, ENVELOPE_KEYS) || !isPlainObject(meta[CLIENT_INFO_META_KEY])) return undefined;
     return { era: 'modern', ...call };
   }
   if (route.kind === 'legacy' && route.reason === 'no-claim') {
@@ -158,11 +159,12 @@ export class ToolCallFastPath {
     }
     if (call.era === 'modern') {
       const result = { ...outcome.result, resultType: 'complete', _meta: { [SERVER_INFO_META_KEY]: this.servers.serverInfo } };
-      const data = Buffer.from(JSON.stringify({ result, jsonrpc: '2.0', id: call.id }));
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': data.byteLength }).end(data);
+      const data = JSON.stringify({ result, jsonrpc: '2.0', id: call.id });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }).end(data);
       return;
     }
-    const data = Buffer.from(`event: message\ndata: ${JSON.stringify({ result: outcome.result, jsonrpc: '2.0', id: call.id })}\n\n`);
-    res.writeHead(200, { ...EVENT_STREAM_HEADERS, 'content-length': data.byteLength }).end(data);
+    const data = `event: message\ndata: ${JSON.stringify({ result: outcome.result, jsonrpc: '2.0', id: call.id })}\n\n`;
+    // A string, not a Buffer: Node then sends the head and the body in one write.
+    res.writeHead(200, { ...EVENT_STREAM_HEADERS, 'content-length': Buffer.byteLength(data) }).end(data);
   }
 }
