@@ -174,6 +174,33 @@ describe('Tool calls answered by the fast path', () => {
     });
   });
 
+  it('cancels the tool when the client leaves mid-call, as the SDK does', async () => {
+    for (const extraHeaders of [{}, { 'content-encoding': 'identity' }] as Record<string, string>[]) {
+      let toolSignal: AbortSignal | undefined;
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      jest.spyOn(toolCalls, 'call').mockImplementation((_name, _args, _user, signal) => {
+        toolSignal = signal;
+        started();
+        return new Promise((resolve) => signal.addEventListener('abort', () => resolve({ content: [] })));
+      });
+      const client = new AbortController();
+      const call = modernCall('whoami');
+      const pending = fetch(`${server.url}/mcp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...extraHeaders, ...call.headers },
+        body: JSON.stringify(call.body),
+        signal: client.signal,
+      }).catch(() => undefined);
+      await running;
+      client.abort();
+      await pending;
+      for (let i = 0; i < 50 && !toolSignal!.aborted; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(toolSignal!.aborted).toBe(true);
+      jest.restoreAllMocks();
+    }
+  });
+
   describe('leaves every request it does not recognise exactly to the SDK', () => {
     const declined: [string, Call][] = [
       ['a progress token in _meta (the SDK may stream progress)', modernCall('whoami', { meta: { progressToken: 'p1' } })],
