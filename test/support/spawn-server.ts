@@ -43,10 +43,11 @@ export function spawnTs(entry: string, env: Record<string, string>, args: string
   };
 }
 
-/** Polls `url` until it answers 200 or the time runs out. */
-export async function waitForOk(url: string, timeoutMs = 30_000): Promise<void> {
+/** Polls `url` until it answers 200 or the time runs out (or `proc`, the process meant to answer, exits). */
+export async function waitForOk(url: string, timeoutMs = 30_000, proc?: SpawnedProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (proc && proc.child.exitCode !== null) throw new Error(`the process exited with code ${proc.child.exitCode} before ${url} answered 200`);
     try {
       const res = await fetch(url);
       if (res.ok) return;
@@ -63,18 +64,28 @@ export async function waitForOk(url: string, timeoutMs = 30_000): Promise<void> 
  * own data directory and the embedded emulator, and waits until `/health` answers.
  */
 export async function spawnServer(env: Record<string, string> = {}): Promise<{ server: SpawnedProcess; url: string }> {
-  const port = await freePort();
-  const url = `http://localhost:${port}`;
-  const server = spawnTs('src/main.ts', {
-    NODE_ENV: 'test',
-    PORT: String(port),
-    EMULATOR_PORT: String(await freePort()),
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'spawned-server-')),
-    LOG_LEVEL: 'info',
-    ...env,
-  });
-  await waitForOk(`${url}/health`);
-  return { server, url };
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const url = `http://localhost:${port}`;
+    const server = spawnTs('src/main.ts', {
+      NODE_ENV: 'test',
+      PORT: String(port),
+      EMULATOR_PORT: String(await freePort()),
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'spawned-server-')),
+      LOG_LEVEL: 'info',
+      ...env,
+    });
+    try {
+      await waitForOk(`${url}/health`, 30_000, server);
+      return { server, url };
+    } catch (error) {
+      await server.stop();
+      const output = server.stdout() + server.stderr();
+      // Tests run in parallel: another one's process may take a port between our choosing it and listening on it.
+      if (attempt < 3 && output.includes('EADDRINUSE')) continue;
+      throw new Error(`${(error as Error).message}; the server wrote:\n${output.slice(-3000)}`);
+    }
+  }
 }
 
 /** Waits until the process has written `text` (stdout or stderr): log lines reach the pipe asynchronously. */
