@@ -63,7 +63,7 @@ function single(header: string | string[] | undefined): string | undefined {
  * (`classifyInboundRequest`) routes to the 2026-07-28 era with its standard headers exactly as the
  * body says (SEP-2243), or to the 2025 stateless fallback with a supported `MCP-Protocol-Version`
  * and an `Accept` the transport takes. Stricter than the SDK on purpose: anything unusual (extra
- * keys, `_meta` beyond the envelope such as a progress token, whitespace or an encoded `Mcp-Name`,
+ * keys, `_meta` beyond the envelope such as a progress token, an encoded `Mcp-Name`,
  * a session id, an unknown tool) returns undefined and is served by the SDK's handler, which
  * answers it, or refuses it, with its own words.
  */
