@@ -1,6 +1,12 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable } from '@nestjs/common';
-import { classifyInboundRequest } from '@modelcontextprotocol/server';
+import {
+  classifyInboundRequest,
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+  SERVER_INFO_META_KEY,
+} from '@modelcontextprotocol/server';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { UserContext } from '../shared/user-context';
 import { McpServerFactory, ToolCallOutcome } from './mcp-server.factory';
@@ -8,21 +14,15 @@ import { StreamableHttpService } from './streamable-http.service';
 import { ToolCallService } from './tool-call.service';
 import { ToolRegistry } from './tool-registry';
 
-/** The one 2026-era revision the SDK serves, and the 2025-era revisions its stateless fallback serves. */
+/** The one 2026-era revision the SDK serves, and the 2025-era revisions of its stateless fallback taken here (older ones go to the SDK). */
 const MODERN_REVISION = '2026-07-28';
 const LEGACY_REVISIONS: ReadonlySet<string> = new Set(['2025-11-25', '2025-06-18', '2025-03-26']);
 
 /** The keys of the 2026-07-28 per-request `_meta` envelope (nothing else may ride along; clientInfo must be there). */
-const ENVELOPE_KEYS: ReadonlySet<string> = new Set([
-  'io.modelcontextprotocol/protocolVersion',
-  'io.modelcontextprotocol/clientInfo',
-  'io.modelcontextprotocol/clientCapabilities',
-]);
-const CLIENT_INFO_META_KEY = 'io.modelcontextprotocol/clientInfo';
+const ENVELOPE_KEYS: ReadonlySet<string> = new Set([PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY]);
 const BODY_KEYS: ReadonlySet<string> = new Set(['jsonrpc', 'id', 'method', 'params']);
 const PARAMS_KEYS: ReadonlySet<string> = new Set(['name', 'arguments', '_meta']);
 const RESULT_KEYS: ReadonlySet<string> = new Set(['content', 'structuredContent', 'isError']);
-const SERVER_INFO_META_KEY = 'io.modelcontextprotocol/serverInfo';
 
 /** The legacy stream's headers, as the SDK's Streamable HTTP transport sends them. */
 const EVENT_STREAM_HEADERS = {
