@@ -14,6 +14,7 @@ interface QuickReport {
   ratios: { scenario: string; reference: string; ratio: number }[];
   leak: { totalCalls: number; rssAfterAllMb: number };
   idleSseStreams: { streams: number; rssAfterMb: number };
+  refreshGrants: { store: string; grants: number; failed: number; cpuMicrosPerGrant: number }[];
   failures: string[];
 }
 
@@ -40,5 +41,10 @@ describe('npm run bench -- --quick', () => {
     expect(report.ratios.length).toBeGreaterThanOrEqual(3);
     expect(report.leak.rssAfterAllMb).toBeGreaterThan(0);
     expect(report.idleSseStreams.streams).toBeGreaterThan(0);
+    // Refresh grants on SQLite (Redis too when it answers): real rotations, none failed, the server's CPU per grant measured.
+    const sqlite = report.refreshGrants.find((r) => r.store === 'SQLite');
+    expect(sqlite).toMatchObject({ failed: 0 });
+    expect(sqlite!.grants).toBeGreaterThan(0);
+    expect(sqlite!.cpuMicrosPerGrant).toBeGreaterThan(0);
   });
 });
