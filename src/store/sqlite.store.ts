@@ -90,11 +90,8 @@ export class SqliteStore extends Store {
       this.db.pragma('journal_mode = WAL');
       // In WAL mode NORMAL survives a process crash; only an OS crash or power loss may lose the last commits.
       this.db.pragma('synchronous = NORMAL');
-      // A checkpoint runs inside the commit that crosses this many log pages and flushes both files
-      // there, on the event loop. SQLite's 1,000 (4 MB) means one every ~150 token grants, each a
-      // stall of several ms; at 10,000 a page written many times is copied back once, and the
-      // stalls come a tenth as often (the log file keeps its ~40 MB between checkpoints).
-      this.db.pragma('wal_autocheckpoint = 10000');
+      // Checkpoints stay at SQLite's default (every 1,000 pages of log): with 10,000, test/faults.e2e-spec.ts
+      // lost an acknowledged token after an ext4 error in one run of three (the cause is not understood yet).
       this.db.exec(`
         CREATE TABLE IF NOT EXISTS kv (
           key TEXT PRIMARY KEY NOT NULL,
